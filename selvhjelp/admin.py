@@ -1,0 +1,99 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from selvhjelp.models import AuditEvent, Centre, StaffMembership
+
+
+class StaffMembershipInline(admin.TabularInline):
+    model = StaffMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "is_active", "group_min_size", "group_max_size"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StaffMembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "is_active", "default_language"]}),
+        (
+            _("Address and contact"),
+            {
+                "fields": [
+                    "street_address",
+                    "postal_code",
+                    "city",
+                    "directions",
+                    "phone",
+                    "email",
+                    "website",
+                    "urgent_help",
+                ]
+            },
+        ),
+        (
+            _("Group policy"),
+            {
+                "fields": [
+                    ("group_min_size", "group_target_size", "group_max_size"),
+                    "group_fragile_below",
+                    ("age_span_enabled", "age_span_years"),
+                    ("meeting_minutes", "opening_meeting_minutes"),
+                    "written_confidentiality",
+                ]
+            },
+        ),
+        (
+            _("Starters"),
+            {
+                "fields": [
+                    "starters_per_group",
+                    "starter_opening_meetings",
+                    ("followup_rule", "followup_after"),
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only for everyone, administrators included."""
+
+    list_display = ["at", "actor_label", "action", "object_type", "object_id", "centre"]
+    list_filter = ["action", "centre"]
+    search_fields = ["actor_label", "object_id"]
+    date_hierarchy = "at"
+    list_select_related = ["centre"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Users with the centres they work for."""
+
+    class CentreInline(admin.TabularInline):
+        model = StaffMembership
+        extra = 0
+        verbose_name = _("centre this user works for")
+        verbose_name_plural = _("centres this user works for")
+
+    inlines = [CentreInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_superuser"]

@@ -1,0 +1,22 @@
+from django.conf import settings
+
+from selvhjelp.models import DEFAULT_URGENT_HELP, Centre
+
+
+def public_centre(request) -> Centre | None:
+    """The centre a public page speaks for: the only active one, else none (national text)."""
+    if not hasattr(request, "_public_centre"):
+        centres = list(Centre.objects.active()[:2])
+        request._public_centre = centres[0] if len(centres) == 1 else None
+    return request._public_centre
+
+
+def site(request):
+    """What every page's frame needs: the centre shown and its urgent-help lines."""
+    centre = public_centre(request)
+    text = centre.urgent_help if centre is not None else DEFAULT_URGENT_HELP
+    return {
+        "public_centre": centre,
+        "urgent_help_lines": [line.strip() for line in text.splitlines() if line.strip()],
+        "site_url": settings.SITE_URL,
+    }

@@ -1,0 +1,16 @@
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffLoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "The username or password is wrong. Both are case-sensitive; please try again."
+        ),
+        "inactive": _("This account is not active. Ask the centre's administrator."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username")
+        self.fields["password"].label = _("Password")

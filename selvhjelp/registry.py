@@ -1,0 +1,94 @@
+"""Where apps plug into the applicant's own page, data export and erasure.
+
+Dependencies point one way (core ← intake ← groups ← starters), so intake renders the
+applicant's page without knowing about groups or starters: those apps register here, in
+their AppConfig.ready(), and intake asks the registry.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ApplicantSection:
+    """A block on the applicant's own page: a template and what it needs."""
+
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict | None]  # (application, request) -> context or None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PersonalDataHandler:
+    """One app's part of a person's data: what to export and how to erase it."""
+
+    key: str
+    export: Callable[[Any], Any]  # (application) -> JSON-serialisable data
+    erase: Callable[[Any], None]  # (application) -> None; runs inside the caller's transaction
+
+
+_sections: dict[str, ApplicantSection] = {}
+_handlers: dict[str, PersonalDataHandler] = {}
+
+
+class RegistryError(Exception):
+    pass
+
+
+def register_applicant_section(section: ApplicantSection) -> None:
+    if section.key in _sections and _sections[section.key] != section:
+        raise RegistryError(f"Applicant section {section.key!r} is already registered.")
+    _sections[section.key] = section
+
+
+def register_personal_data(handler: PersonalDataHandler) -> None:
+    if handler.key in _handlers and _handlers[handler.key] != handler:
+        raise RegistryError(f"Personal data handler {handler.key!r} is already registered.")
+    _handlers[handler.key] = handler
+
+
+def applicant_sections(application, request) -> list[tuple[ApplicantSection, dict]]:
+    """The registered sections that have something to show, in order."""
+    shown = []
+    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
+        context = section.context(application, request)
+        if context is not None:
+            shown.append((section, context))
+    return shown
+
+
+def export_personal_data(application) -> dict[str, Any]:
+    return {key: handler.export(application) for key, handler in sorted(_handlers.items())}
+
+
+def erase_personal_data(application) -> list[str]:
+    """Run every erase handler, the latest registered (rightmost app) first."""
+    erased = []
+    for key, handler in reversed(list(_handlers.items())):
+        handler.erase(application)
+        erased.append(key)
+    return erased
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """One app's part of `seed_demo`: fill(centre) must be idempotent."""
+
+    key: str
+    fill: Callable[[Any], None]  # (demo centre) -> None
+    order: int = 100
+
+
+_demo: dict[str, DemoData] = {}
+
+
+def register_demo_data(part: DemoData) -> None:
+    if part.key in _demo and _demo[part.key] != part:
+        raise RegistryError(f"Demo data {part.key!r} is already registered.")
+    _demo[part.key] = part
+
+
+def demo_data_parts() -> list[DemoData]:
+    return sorted(_demo.values(), key=lambda p: (p.order, p.key))

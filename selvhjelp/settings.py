@@ -1,0 +1,247 @@
+"""Settings, read from the environment (see .env.example and the README).
+
+With no environment at all this gives the zero-set-up product: SQLite, tasks in-process,
+console e-mail, local-memory cache, DEBUG on.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from selvhjelp import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+INSECURE_DEFAULT_SECRET_KEY = "insecure-selvhjelp-development-key-do-not-use-in-production"
+
+DEBUG = env.flag("DEBUG", True)
+SECRET_KEY = env.text("SECRET_KEY", INSECURE_DEFAULT_SECRET_KEY)
+ALLOWED_HOSTS = env.items("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0, minimum=0)
+APPLY_RATE_LIMIT = env.integer("APPLY_RATE_LIMIT", 10, minimum=1)
+STAFF_REQUIRE_2FA = env.flag("STAFF_REQUIRE_2FA", not DEBUG)
+
+if not DEBUG:
+    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE) to a random value of at least "
+            "32 characters, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DEBUG is off: set ALLOWED_HOSTS to the host names the site is served on, "
+            "comma-separated (e.g. ALLOWED_HOSTS=selvhjelp.example.no)."
+        )
+
+CSRF_TRUSTED_ORIGINS = env.items("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "phonenumber_field",
+    "selvhjelp.apps.CoreConfig",
+    "intake",
+    "groups",
+    "starters",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "selvhjelp.urls"
+WSGI_APPLICATION = "selvhjelp.wsgi.application"
+
+# Our own templates (project and app folders) get their own engine so tests can make
+# undefined variables fail there without touching admin or crispy templates.
+OWN_TEMPLATE_DIRS = [
+    BASE_DIR / "templates",
+    BASE_DIR / "selvhjelp" / "templates",
+    BASE_DIR / "intake" / "templates",
+    BASE_DIR / "groups" / "templates",
+    BASE_DIR / "starters" / "templates",
+]
+_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.template.context_processors.i18n",
+    "django.template.context_processors.csp",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "selvhjelp.context_processors.site",
+]
+TEMPLATES = [
+    {
+        "NAME": "selvhjelp",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": OWN_TEMPLATE_DIRS,
+        "APP_DIRS": False,
+        "OPTIONS": {"context_processors": _CONTEXT_PROCESSORS},
+    },
+    {
+        "NAME": "third_party",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": _CONTEXT_PROCESSORS},
+    },
+]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Database: SQLite file unless DATABASE_URL says otherwise.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.text("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env.integer("DB_CONN_MAX_AGE", 0, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers queue for the lock instead of failing halfway through a transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_cache_url = env.text("CACHE_URL")
+CACHES = {"default": env.cache_config(_cache_url or "locmem://")}
+
+# E-mail: EMAIL_URL, or EMAIL_HOST and friends, else the console.
+_email_url = env.text("EMAIL_URL")
+if _email_url:
+    globals().update(env.email_config(_email_url))
+elif env.text("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.text("EMAIL_HOST")
+    EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env.flag("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Selvhjelp <noreply@selvhjelp.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "staff-login"
+LOGIN_REDIRECT_URL = "staff-home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "nb"
+LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Oslo"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+PHONENUMBER_DEFAULT_REGION = "NO"
+
+# Security headers. Everything is served from our own origin: no CDN, no inline code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^helse/$"]
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Celery. Without a broker, tasks run in-process (the zero-set-up default).
+CELERY_BROKER_URL = env.text("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Periodic work: a fixed schedule, read by `celery -A selvhjelp beat`.
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "selvhjelp.heartbeat",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

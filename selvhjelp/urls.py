@@ -1,0 +1,26 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from selvhjelp import views
+
+admin.site.site_header = _("Selvhjelp administration")
+admin.site.site_title = _("Selvhjelp")
+
+# Machine endpoints stay outside the language prefix.
+urlpatterns = [
+    path("helse/", views.health_check, name="health"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("stab/", views.staff_home, name="staff-home"),
+    path("stab/logg-inn/", views.staff_login, name="staff-login"),
+    path("stab/logg-ut/", views.staff_logout, name="staff-logout"),
+    path("admin/", admin.site.urls),
+    path("", include("intake.urls")),
+    path("", include("groups.urls")),
+    path("", include("starters.urls")),
+    prefix_default_language=False,
+)
