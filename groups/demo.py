@@ -17,6 +17,5 @@ DEMO_ROOMS = [
 
 def fill(centre) -> None:
     for room in DEMO_ROOMS:
-        Room.objects.update_or_create(
-            centre=centre, name=room["name"], defaults={k: v for k, v in room.items() if k != "name"}
-        )
+        defaults = {key: value for key, value in room.items() if key != "name"}
+        Room.objects.update_or_create(centre=centre, name=room["name"], defaults=defaults)

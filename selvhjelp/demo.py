@@ -6,7 +6,7 @@ from django.db import transaction
 from selvhjelp import registry
 from selvhjelp.models import Centre, StaffMembership
 
-DEMO_PASSWORD = "selvhjelp-demo"
+DEMO_PASSWORD = "selvhjelp-demo"  # noqa: S105 (published demo login, DEBUG only)
 DEMO_STAFF = "demo-stab"
 DEMO_STARTER = "demo-igangsetter"
 

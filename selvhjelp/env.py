@@ -64,27 +64,43 @@ def cache_config(url: str) -> dict:
     )
 
 
-def email_config(url: str) -> dict:
-    """Django e-mail settings from a URL: smtp://, smtp+tls://, smtps://, console://, memory://."""
+def mailer_config(url: str) -> dict:
+    """MAILERS['default'] from a URL: smtp://, smtp+tls://, smtps://, console://, memory://."""
     parts = urlsplit(url)
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme == "memory":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if parts.scheme in {"smtp", "smtp+tls", "smtps"}:
         use_ssl = parts.scheme == "smtps" or query.get("ssl", "").lower() in _TRUE
         use_tls = parts.scheme == "smtp+tls" or query.get("tls", "").lower() in _TRUE
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parts.hostname or "localhost",
-            "EMAIL_PORT": parts.port or (465 if use_ssl else 587 if use_tls else 25),
-            "EMAIL_HOST_USER": unquote(parts.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-            "EMAIL_USE_TLS": use_tls,
-            "EMAIL_USE_SSL": use_ssl,
-        }
+        return smtp_mailer(
+            host=parts.hostname or "localhost",
+            port=parts.port or (465 if use_ssl else 587 if use_tls else 25),
+            username=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            use_tls=use_tls,
+            use_ssl=use_ssl,
+        )
     raise ImproperlyConfigured(
         f"EMAIL_URL scheme {parts.scheme!r} is not supported; "
         "use smtp://, smtp+tls://, smtps://, console:// or memory://."
     )
+
+
+def smtp_mailer(*, host, port, username, password, use_tls, use_ssl) -> dict:
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured("E-mail can use TLS (STARTTLS) or SSL, not both.")
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": host,
+            "port": port,
+            "username": username,
+            "password": password,
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": 20,
+        },
+    }

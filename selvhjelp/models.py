@@ -50,9 +50,7 @@ class Centre(models.Model):
     )
 
     # Group policy (see SPEC, domain rules).
-    group_min_size = models.PositiveSmallIntegerField(
-        _("smallest group that can start"), default=5
-    )
+    group_min_size = models.PositiveSmallIntegerField(_("smallest group that can start"), default=5)
     group_target_size = models.PositiveSmallIntegerField(_("preferred group size"), default=8)
     group_max_size = models.PositiveSmallIntegerField(_("largest group"), default=8)
     group_fragile_below = models.PositiveSmallIntegerField(

@@ -11,9 +11,7 @@ from selvhjelp.models import Centre
 def is_staff_member(user) -> bool:
     """Centre staff: an active account with at least one centre."""
     return bool(
-        user.is_authenticated
-        and user.is_active
-        and Centre.objects.for_staff(user).exists()
+        user.is_authenticated and user.is_active and Centre.objects.for_staff(user).exists()
     )
 
 

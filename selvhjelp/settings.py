@@ -29,8 +29,8 @@ STAFF_REQUIRE_2FA = env.flag("STAFF_REQUIRE_2FA", not DEBUG)
 if not DEBUG:
     if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
-            "DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE) to a random value of at least "
-            "32 characters, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+            "DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE) to a random value of at least 32 "
+            "characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
@@ -131,18 +131,19 @@ CACHES = {"default": env.cache_config(_cache_url or "locmem://")}
 # E-mail: EMAIL_URL, or EMAIL_HOST and friends, else the console.
 _email_url = env.text("EMAIL_URL")
 if _email_url:
-    globals().update(env.email_config(_email_url))
+    _mailer = env.mailer_config(_email_url)
 elif env.text("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = env.text("EMAIL_HOST")
-    EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
-    EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
-    EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = env.flag("EMAIL_USE_SSL", False)
+    _mailer = env.smtp_mailer(
+        host=env.text("EMAIL_HOST"),
+        port=env.integer("EMAIL_PORT", 25, minimum=1),
+        username=env.text("EMAIL_HOST_USER"),
+        password=env.text("EMAIL_HOST_PASSWORD"),
+        use_tls=env.flag("EMAIL_USE_TLS", False),
+        use_ssl=env.flag("EMAIL_USE_SSL", False),
+    )
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_TIMEOUT = 20
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Selvhjelp <noreply@selvhjelp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -15,7 +15,5 @@ class Command(BaseCommand):
         centre = demo.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo centre ready: {centre.name}"))
         self.stdout.write(f"  Staff:   {demo.DEMO_STAFF} / {demo.DEMO_PASSWORD}  → /stab/")
-        self.stdout.write(
-            f"  Starter: {demo.DEMO_STARTER} / {demo.DEMO_PASSWORD}"
-        )
+        self.stdout.write(f"  Starter: {demo.DEMO_STARTER} / {demo.DEMO_PASSWORD}")
         self.stdout.write("  Admin:   python manage.py createsuperuser  → /admin/")
