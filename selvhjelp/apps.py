@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import request_started
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,20 @@ class CoreConfig(AppConfig):
     name = "selvhjelp"
     label = "core"
     verbose_name = _("Centres and audit")
+
+    def ready(self):
+        from django.conf import settings
+
+        from selvhjelp import outbox
+
+        outbox.register_kind(
+            outbox.Kind("core.test_message", "core/test_message", context=lambda n: {})
+        )
+        if not settings.CELERY_BROKER_URL and settings.OUTBOX_IN_PROCESS_TIMER:
+            request_started.connect(_start_outbox_timer, dispatch_uid="outbox-timer")
+
+
+def _start_outbox_timer(**kwargs):
+    from selvhjelp import outbox
+
+    outbox.start_in_process_timer()

@@ -14,3 +14,25 @@ class FollowUpRule(models.TextChoices):
 class Language(models.TextChoices):
     NORWEGIAN = "nb", pgettext_lazy("language", "Norwegian")
     ENGLISH = "en", pgettext_lazy("language", "English")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("text message")
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("waiting to be sent")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+    @classmethod
+    def open(cls):
+        """States a message can still leave from."""
+        return [cls.PENDING, cls.SENDING]
+
+    @classmethod
+    def final(cls):
+        return [cls.SENT, cls.FAILED, cls.CANCELLED]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "phonenumber_field",
@@ -208,11 +209,33 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^helse/$"]
     SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# The notification outbox (selvhjelp/outbox.py).
+OUTBOX_LEASE_SECONDS = env.integer("OUTBOX_LEASE_SECONDS", 300, minimum=5)
+OUTBOX_OVERDUE_MINUTES = env.integer("OUTBOX_OVERDUE_MINUTES", 10, minimum=1)
+# Without a broker, a daemon thread in the web process sends messages that fall due later.
+OUTBOX_IN_PROCESS_TIMER = True
+SMS_BACKENDS = {
+    "console": "selvhjelp.channels.ConsoleSMSBackend",
+    "http": "selvhjelp.channels.HTTPGatewaySMSBackend",
+    "memory": "selvhjelp.channels.MemorySMSBackend",
+}
+_sms = env.text("SMS_BACKEND", "console")
+if _sms not in SMS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, not {_sms!r}."
+    )
+SMS_BACKEND = SMS_BACKENDS[_sms]
+SMS_GATEWAY_URL = env.text("SMS_GATEWAY_URL")
+SMS_GATEWAY_TOKEN = env.text("SMS_GATEWAY_TOKEN")
+SMS_SENDER = env.text("SMS_SENDER", "Selvhjelp")
+if _sms == "http" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL (and SMS_GATEWAY_TOKEN).")
 
 # Celery. Without a broker, tasks run in-process (the zero-set-up default).
 CELERY_BROKER_URL = env.text("CELERY_BROKER_URL")
@@ -231,6 +254,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Periodic work: a fixed schedule, read by `celery -A selvhjelp beat`.
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-notifications": {
+        "task": "selvhjelp.dispatch_notifications",
+        "schedule": timedelta(minutes=1),
+        # A run that waited longer than its interval is superseded by the next one.
+        "options": {"expires": 55},
+    },
     "heartbeat": {
         "task": "selvhjelp.heartbeat",
         "schedule": timedelta(minutes=1),

@@ -24,3 +24,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Tests run with DEBUG off and no collectstatic: serve static files from the finders.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+SMS_BACKEND = "selvhjelp.channels.MemorySMSBackend"
+OUTBOX_IN_PROCESS_TIMER = False

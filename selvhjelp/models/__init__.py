@@ -1,0 +1,14 @@
+from selvhjelp.models.audit import AuditEvent, AuditLogIsAppendOnly
+from selvhjelp.models.centres import DEFAULT_URGENT_HELP, Centre, StaffMembership
+from selvhjelp.models.heartbeat import Heartbeat
+from selvhjelp.models.notifications import Notification
+
+__all__ = [
+    "DEFAULT_URGENT_HELP",
+    "AuditEvent",
+    "AuditLogIsAppendOnly",
+    "Centre",
+    "Heartbeat",
+    "Notification",
+    "StaffMembership",
+]

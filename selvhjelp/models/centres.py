@@ -1,0 +1,179 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from selvhjelp.enums import FollowUpRule, Language
+
+DEFAULT_URGENT_HELP = (
+    "Akutt fare for liv eller helse: ring 113.\n"
+    "Legevakt: 116 117.\n"
+    "Mental Helses hjelpetelefon: 116 123 (døgnåpen).\n"
+    "Kirkens SOS: 22 40 00 40 (døgnåpen)."
+)
+
+
+class CentreQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_staff(self, user):
+        """The centres this user works for (none for anyone else)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(staff_memberships__user=user)
+
+
+class Centre(models.Model):
+    """A self-help centre and its policy for the groups it starts."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    directions = models.CharField(
+        _("how to find us"), max_length=200, blank=True, help_text=_("E.g. floor, entrance.")
+    )
+    phone = PhoneNumberField(_("phone"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    urgent_help = models.TextField(
+        _("where to find urgent help"),
+        default=DEFAULT_URGENT_HELP,
+        help_text=_("Shown on every public page; one line each."),
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=2, choices=Language, default=Language.NORWEGIAN
+    )
+
+    # Group policy (see SPEC, domain rules).
+    group_min_size = models.PositiveSmallIntegerField(_("smallest group that can start"), default=5)
+    group_target_size = models.PositiveSmallIntegerField(_("preferred group size"), default=8)
+    group_max_size = models.PositiveSmallIntegerField(_("largest group"), default=8)
+    group_fragile_below = models.PositiveSmallIntegerField(
+        _("fragile below"),
+        default=4,
+        help_text=_("Staff are alerted when a started group has fewer members than this."),
+    )
+    age_span_enabled = models.BooleanField(_("aim for a limited age span"), default=True)
+    age_span_years = models.PositiveSmallIntegerField(_("recommended age span (years)"), default=15)
+    meeting_minutes = models.PositiveSmallIntegerField(_("meeting length (minutes)"), default=120)
+    opening_meeting_minutes = models.PositiveSmallIntegerField(
+        _("opening meeting length (minutes)"), default=120
+    )
+    starters_per_group = models.PositiveSmallIntegerField(_("starters per group"), default=2)
+    starter_opening_meetings = models.PositiveSmallIntegerField(
+        _("meetings the starters attend at the start"), default=1
+    )
+    followup_rule = models.CharField(
+        _("follow-up meeting"),
+        max_length=10,
+        choices=FollowUpRule,
+        default=FollowUpRule.AFTER_MEETINGS,
+    )
+    followup_after = models.PositiveSmallIntegerField(
+        _("follow-up after"),
+        default=4,
+        help_text=_("Held meetings, weeks or months, by the rule above."),
+    )
+    written_confidentiality = models.BooleanField(
+        _("signed confidentiality declaration at the opening meeting"), default=True
+    )
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="centre_group_sizes_ordered",
+                condition=Q(group_fragile_below__gte=2)
+                & Q(group_fragile_below__lte=F("group_min_size"))
+                & Q(group_min_size__gte=4)
+                & Q(group_min_size__lte=F("group_target_size"))
+                & Q(group_target_size__lte=F("group_max_size"))
+                & Q(group_max_size__lte=8),
+                violation_error_message=_(
+                    "Group sizes must satisfy 2 ≤ fragile ≤ minimum, 4 ≤ minimum ≤ preferred "
+                    "≤ largest ≤ 8."
+                ),
+            ),
+            models.CheckConstraint(
+                name="centre_age_span_range",
+                condition=Q(age_span_years__gte=5, age_span_years__lte=60),
+                violation_error_message=_("The age span must be between 5 and 60 years."),
+            ),
+            models.CheckConstraint(
+                name="centre_meeting_minutes_range",
+                condition=Q(meeting_minutes__gte=60)
+                & Q(meeting_minutes__lte=180)
+                & Q(opening_meeting_minutes__gte=F("meeting_minutes"))
+                & Q(opening_meeting_minutes__lte=180),
+                violation_error_message=_(
+                    "Meetings last 1–3 hours, and the opening meeting at least as long as the "
+                    "others and at most 3 hours."
+                ),
+            ),
+            models.CheckConstraint(
+                name="centre_starters_range",
+                condition=Q(starters_per_group__lte=2)
+                & Q(starter_opening_meetings__gte=1)
+                & Q(starter_opening_meetings__lte=6),
+                violation_error_message=_(
+                    "A group has at most two starters, who attend the first 1–6 meetings."
+                ),
+            ),
+            models.CheckConstraint(
+                name="centre_followup_range",
+                condition=(
+                    Q(followup_rule=FollowUpRule.AFTER_MEETINGS, followup_after__range=(1, 12))
+                    | Q(followup_rule=FollowUpRule.AFTER_WEEKS, followup_after__range=(1, 26))
+                    | Q(followup_rule=FollowUpRule.AFTER_MONTHS, followup_after__range=(1, 6))
+                ),
+                violation_error_message=_(
+                    "The follow-up comes after 1–12 meetings, 1–26 weeks or 1–6 months."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def urgent_help_lines(self) -> list[str]:
+        return [line.strip() for line in self.urgent_help.splitlines() if line.strip()]
+
+    @property
+    def postal_address(self) -> str:
+        place = " ".join(part for part in (self.postal_code, self.city) if part)
+        return ", ".join(part for part in (self.street_address, place) if part)
+
+
+class StaffMembership(models.Model):
+    """A user who coordinates groups for a centre (staff see only their own centres)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("user"),
+    )
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("centre")
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "centre"], name="staff_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.centre}"
