@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from selvhjelp.models import AuditEvent, Centre, StaffMembership
+from selvhjelp import outbox
+from selvhjelp.models import AuditEvent, Centre, Notification, StaffMembership
 
 
 class StaffMembershipInline(admin.TabularInline):
@@ -79,6 +80,33 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only: rows change only through the outbox service."""
+
+    list_display = ["due_at", "kind", "channel", "to_name", "state", "attempts", "centre"]
+    list_filter = ["state", "channel", "kind", "centre"]
+    search_fields = ["idempotency_key", "to_name"]
+    date_hierarchy = "due_at"
+    list_select_related = ["centre"]
+    actions = ["retry_failed"]
+    readonly_fields = [field.name for field in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def retry_failed(self, request, queryset):
+        retried = sum(outbox.retry(notification) for notification in queryset)
+        self.message_user(request, _("%(count)d messages will be sent again.") % {"count": retried})
 
 
 User = get_user_model()

@@ -14,7 +14,12 @@ class CoreConfig(AppConfig):
         from selvhjelp import outbox
 
         outbox.register_kind(
-            outbox.Kind("core.test_message", "core/test_message", context=lambda n: {})
+            outbox.Kind(
+                "core.test_message",
+                label=_("Test message"),
+                template="core/test_message",
+                context=lambda n: {},
+            )
         )
         if not settings.CELERY_BROKER_URL and settings.OUTBOX_IN_PROCESS_TIMER:
             request_started.connect(_start_outbox_timer, dispatch_uid="outbox-timer")

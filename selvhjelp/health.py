@@ -4,11 +4,13 @@ Every check returns a value and never raises: a health check that fails with a 5
 the operator less than one that says which part is down.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from selvhjelp.models import Heartbeat
+from selvhjelp.models import Heartbeat, Notification
 
 # The broker check runs inside a web request: it may take at most about this long.
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -60,3 +62,9 @@ def worker_seen_seconds_ago() -> int | None:
     if beat is None:
         return None
     return max(0, int((timezone.now() - beat).total_seconds()))
+
+
+def overdue_notifications() -> int:
+    """Messages still unsent OUTBOX_OVERDUE_MINUTES after they fell due: a stuck dispatcher."""
+    grace = timedelta(minutes=settings.OUTBOX_OVERDUE_MINUTES)
+    return Notification.objects.overdue(timezone.now(), grace).count()

@@ -62,6 +62,7 @@ class Kind:
     """
 
     key: str
+    label: str  # shown to staff, e.g. gettext_lazy("Offer of a place")
     template: str
     context: Callable[[Notification], dict | None]
     attachments: Callable[[Notification], list[tuple[str, bytes, str]]] | None = None
@@ -74,6 +75,10 @@ def register_kind(kind: Kind) -> None:
     if kind.key in _kinds and _kinds[kind.key] != kind:
         raise ValueError(f"Notification kind {kind.key!r} is already registered.")
     _kinds[kind.key] = kind
+
+
+def kind_label(key: str) -> str:
+    return str(_kinds[key].label) if key in _kinds else key
 
 
 def get_kind(key: str) -> Kind:
@@ -389,19 +394,36 @@ def _dispatch_in_process() -> None:
         _inprocess_lock.release()
 
 
-_timer_started = False
+class InProcessTimer(threading.Thread):
+    """Without a broker, sends messages that fall due later (reminders) from the web process."""
+
+    def __init__(self, interval: float):
+        super().__init__(name="outbox-timer", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self):
+        from django.db import connections
+
+        try:
+            while not self.stopped.wait(self.interval):
+                _dispatch_in_process()
+        finally:
+            connections.close_all()
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
 
 
-def start_in_process_timer(interval: float = 30.0) -> None:
-    """Without a broker, send messages that fall due later (reminders) from a daemon thread."""
-    global _timer_started
-    if _timer_started or settings.CELERY_BROKER_URL:
-        return
-    _timer_started = True
-    stop = threading.Event()
+_timer: InProcessTimer | None = None
 
-    def loop():
-        while not stop.wait(interval):
-            _dispatch_in_process()
 
-    threading.Thread(target=loop, name="outbox-timer", daemon=True).start()
+def start_in_process_timer(interval: float = 30.0) -> InProcessTimer | None:
+    """Start the timer once per process (None if it runs already or a broker is configured)."""
+    global _timer
+    if _timer is not None or settings.CELERY_BROKER_URL:
+        return None
+    _timer = InProcessTimer(interval)
+    _timer.start()
+    return _timer

@@ -4,8 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from selvhjelp import health
+from selvhjelp.enums import NotificationState
 from selvhjelp.forms import StaffLoginForm
-from selvhjelp.models import AuditEvent, Centre
+from selvhjelp.models import AuditEvent, Centre, Notification
 from selvhjelp.permissions import public, staff_required
 
 
@@ -23,6 +24,7 @@ def health_check(request):
         "database": "ok" if database else "unreachable",
         "broker": health.broker_state(),
         "worker_seen_seconds_ago": health.worker_seen_seconds_ago() if database else None,
+        "overdue_notifications": health.overdue_notifications() if database else None,
     }
     return JsonResponse(body, status=200 if database else 503)
 
@@ -45,4 +47,13 @@ def staff_home(request):
         .select_related("centre")
         .only("at", "actor_label", "action", "object_type", "centre__name")[:20]
     )
-    return render(request, "staff/home.html", {"centres": centres, "events": events})
+    failed = Notification.objects.filter(centre__in=centres, state=NotificationState.FAILED)
+    context = {
+        "centres": centres,
+        "events": events,
+        "failed_messages": failed.order_by("-finished_at", "-id").only(
+            "kind", "channel", "to_name", "finished_at", "last_error"
+        )[:10],
+        "failed_count": failed.count(),
+    }
+    return render(request, "staff/home.html", context)

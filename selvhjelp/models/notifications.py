@@ -112,3 +112,9 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.to_name or self.channel} ({self.get_state_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        from selvhjelp.outbox import kind_label
+
+        return kind_label(self.kind)

@@ -46,6 +46,7 @@ def test_healthy_without_a_broker(client, db):
         "database": "ok",
         "broker": "in-process",
         "worker_seen_seconds_ago": None,
+        "overdue_notifications": 0,
     }
 
 
@@ -67,6 +68,7 @@ def test_refused_broker_is_unreachable_and_the_site_still_healthy(client, db):
         "database": "ok",
         "broker": "unreachable",
         "worker_seen_seconds_ago": None,
+        "overdue_notifications": 0,
     }
     assert took < 3
 
@@ -106,6 +108,7 @@ def test_database_down_gives_503(client, db, monkeypatch, caplog):
         "database": "unreachable",
         "broker": "in-process",
         "worker_seen_seconds_ago": None,
+        "overdue_notifications": None,
     }
 
 
@@ -150,3 +153,35 @@ def test_other_heartbeats_do_not_count_as_the_worker(client, db):
         response, _ = get_health(client)
 
     assert response.json()["worker_seen_seconds_ago"] is None
+
+
+@NO_BROKER
+def test_overdue_notifications_count_open_messages_past_the_grace(client, db, settings):
+    from selvhjelp.models import Notification
+
+    settings.OUTBOX_OVERDUE_MINUTES = 10
+
+    def row(key, due, state="pending"):
+        Notification.objects.create(
+            idempotency_key=key,
+            kind="core.test_message",
+            channel="email",
+            to_address="a@example.no",
+            language="nb",
+            due_at=due,
+            state=state,
+            lease_expires_at=NOON if state == "sending" else None,
+            sent_at=NOON if state == "sent" else None,
+        )
+
+    row("late", NOON - timedelta(minutes=11))
+    row("late-sending", NOON - timedelta(minutes=30), "sending")
+    row("within-grace", NOON - timedelta(minutes=9))
+    row("future", NOON + timedelta(hours=1))
+    row("sent", NOON - timedelta(hours=1), "sent")
+    row("failed", NOON - timedelta(hours=1), "failed")
+
+    with time_machine.travel(NOON, tick=False):
+        response, _ = get_health(client)
+
+    assert response.json()["overdue_notifications"] == 2

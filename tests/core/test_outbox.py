@@ -1,5 +1,6 @@
 """The outbox: written with its cause, claimed under a lease, sent once."""
 
+import gc
 import smtplib
 import threading
 from datetime import UTC, datetime, timedelta
@@ -117,7 +118,7 @@ def test_cancel_by_recipient_stops_messages_to_a_person_who_left():
 
 
 def test_a_kind_that_no_longer_wants_its_message_cancels_it(monkeypatch):
-    kind = outbox.Kind("core.test_gone", "core/test_message", context=lambda n: None)
+    kind = outbox.Kind("core.test_gone", "Gone", "core/test_message", context=lambda n: None)
     monkeypatch.setitem(outbox._kinds, kind.key, kind)
     outbox.notify("core.test_gone", recipient=outbox.Recipient("a@example.no", "nb"), key="g")
     report = outbox.dispatch_due()
@@ -363,3 +364,27 @@ def test_racing_dispatchers_send_every_row_exactly_once(require_postgres):
     assert len(ids) == 120
     assert len(set(ids)) == 120
     assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+
+
+# Django never closes an in-memory SQLite connection (the test database here), so the
+# timer thread's connection is reported when collected; on a real database it is closed.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_timer_in_the_web_process_sends_what_falls_due_later(
+    settings, monkeypatch
+):
+    settings.CELERY_BROKER_URL = ""
+    monkeypatch.setattr(outbox, "_timer", None)
+    with transaction.atomic():
+        queue(due_at=timezone.now() + timedelta(milliseconds=300))
+    timer = outbox.start_in_process_timer(interval=0.1)
+    try:
+        assert outbox.start_in_process_timer(interval=0.1) is None  # only one timer
+        deadline = timezone.now() + timedelta(seconds=10)
+        while not mail.outbox and timezone.now() < deadline:
+            threading.Event().wait(0.05)
+    finally:
+        timer.stop()
+        gc.collect()
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().state == NotificationState.SENT

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
-from phonenumber_field.phonenumber import PhoneNumber
+from phonenumber_field.phonenumber import to_python
 
 from selvhjelp import outbox
 from selvhjelp.enums import Channel
@@ -20,8 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, address, sms, language, **options):
         if sms:
-            number = PhoneNumber.from_string(address, region="NO") if address else None
-            if number is None or not number.is_valid():
+            number = to_python(address, region="NO")
+            if not (number and number.is_valid()):
                 raise CommandError(f"{address!r} is not a valid mobile number.")
             address, channel = number.as_e164, Channel.SMS
         else:
