@@ -9,13 +9,14 @@ MANAGE := $(PY) manage.py
 # Candidates are *run*, not looked up: a pyenv shim may exist and still fail.
 PYTHON_CANDIDATES := python3.13 python3.12 python3 python
 
-.PHONY: help venv run test lint fmt migrate messages compilemessages check clean
+.PHONY: help venv run test lint fmt migrate messages compilemessages bench-outbox clean
 
 help:
 	@echo "make run    start the product on http://127.0.0.1:8000 with demo data"
 	@echo "make test   run the test suite"
 	@echo "make lint   ruff check + format check;  make fmt  reformat"
 	@echo "make messages / compilemessages   update / compile translations"
+	@echo "make bench-outbox   dispatch 10 000 messages to a local SMTP server (see README)"
 
 $(PY):
 	@py=""; for c in $(PYTHON_CANDIDATES); do \
@@ -58,6 +59,10 @@ messages: venv
 
 compilemessages: venv
 	$(MANAGE) compilemessages --ignore '.venv/*'
+
+# Uses DATABASE_URL like everything else: run it against PostgreSQL for real figures.
+bench-outbox: venv migrate
+	DEBUG=1 $(MANAGE) bench_outbox --count $${COUNT:-10000}
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

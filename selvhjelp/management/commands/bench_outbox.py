@@ -1,6 +1,7 @@
 """Benchmark: N due messages dispatched by one worker loop to an SMTP server on loopback."""
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             ),
             batch_size=2000,
         )
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
         sink = _Sink()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
