@@ -264,33 +264,42 @@ def lease_length() -> timedelta:
 
 
 def claim(batch: int, now: datetime) -> tuple[list[int], int]:
-    """Take up to `batch` due rows under a lease. Returns (claimed ids, SMS given up)."""
+    """Take up to `batch` due rows under a lease. Returns (claimed ids, number given up)."""
     with transaction.atomic():
         rows = list(
             Notification.objects.claimable(now)
             .select_for_update(skip_locked=True)
             .order_by("due_at", "id")
-            .values_list("id", "state", "channel")[:batch]
+            .values_list("id", "state", "channel", "attempts")[:batch]
         )
+        interrupted = [row for row in rows if row[1] == NotificationState.SENDING]
         # A text that was being sent when its worker died may have gone out: never resend.
-        lost_sms = [
-            pk for pk, state, channel in rows if state == "sending" and channel == Channel.SMS
+        lost_sms = [pk for pk, _s, channel, _a in interrupted if channel == Channel.SMS]
+        # A message that keeps killing its worker must not stop the others for ever.
+        crashing = [
+            pk
+            for pk, _s, channel, attempts in interrupted
+            if channel != Channel.SMS and attempts >= MAX_ATTEMPTS
         ]
-        if lost_sms:
-            Notification.objects.filter(pk__in=lost_sms).update(
-                state=NotificationState.FAILED,
-                finished_at=now,
-                lease_expires_at=None,
-                last_error="Sending was interrupted; the text is not sent again to avoid a "
-                "duplicate.",
-            )
-        ids = [pk for pk, _state, _channel in rows if pk not in lost_sms]
+        for pks, error in [
+            (lost_sms, "Sending was interrupted; the text is not sent again to avoid a duplicate."),
+            (crashing, f"Sending was interrupted {MAX_ATTEMPTS} times; given up."),
+        ]:
+            if pks:
+                Notification.objects.filter(pk__in=pks).update(
+                    state=NotificationState.FAILED,
+                    finished_at=now,
+                    lease_expires_at=None,
+                    last_error=error,
+                )
+        given_up = {*lost_sms, *crashing}
+        ids = [row[0] for row in rows if row[0] not in given_up]
         Notification.objects.filter(pk__in=ids).update(
             state=NotificationState.SENDING,
             lease_expires_at=now + lease_length(),
             attempts=F("attempts") + 1,
         )
-    return ids, len(lost_sms)
+    return ids, len(given_up)
 
 
 def _finish(pk: int, **values) -> None:

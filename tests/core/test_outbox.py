@@ -388,3 +388,17 @@ def test_without_a_broker_a_timer_in_the_web_process_sends_what_falls_due_later(
         gc.collect()
     assert len(mail.outbox) == 1
     assert Notification.objects.get().state == NotificationState.SENT
+
+
+def test_a_message_that_keeps_killing_its_worker_is_given_up(settings):
+    settings.OUTBOX_LEASE_SECONDS = 60
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False) as clock:
+        queue()
+        for _ in range(outbox.MAX_ATTEMPTS):
+            assert len(outbox.claim(10, timezone.now())[0]) == 1  # claimed, then the worker dies
+            clock.shift(timedelta(seconds=61))
+        assert outbox.dispatch_due().failed == 1
+    row = Notification.objects.get()
+    assert (row.state, row.attempts) == (NotificationState.FAILED, outbox.MAX_ATTEMPTS)
+    assert row.last_error == f"Sending was interrupted {outbox.MAX_ATTEMPTS} times; given up."
+    assert mail.outbox == []
