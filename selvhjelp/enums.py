@@ -36,3 +36,18 @@ class NotificationState(models.TextChoices):
     @classmethod
     def final(cls):
         return [cls.SENT, cls.FAILED, cls.CANCELLED]
+
+
+class Weekday(models.TextChoices):
+    MON = "mon", _("Monday")
+    TUE = "tue", _("Tuesday")
+    WED = "wed", _("Wednesday")
+    THU = "thu", _("Thursday")
+    FRI = "fri", _("Friday")
+    SAT = "sat", _("Saturday")
+    SUN = "sun", _("Sunday")
+
+
+class DayPart(models.TextChoices):
+    DAY = "day", pgettext_lazy("part of day", "daytime")
+    EVENING = "evening", pgettext_lazy("part of day", "evening")

@@ -194,6 +194,11 @@ class Rendered:
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
+def absolute(path: str) -> str:
+    """A link for a message: SITE_URL, since workers have no request to build it from."""
+    return f"{settings.SITE_URL}{path}"
+
+
 def message_id(notification: Notification) -> str:
     """Stable per idempotency key, so a resent duplicate is recognisable."""
     digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:32]
@@ -203,17 +208,18 @@ def message_id(notification: Notification) -> str:
 
 def render(notification: Notification) -> Rendered | None:
     kind = get_kind(notification.kind)
-    context = kind.context(notification)
-    if context is None:
-        return None
-    context = {
-        "site_url": settings.SITE_URL,
-        "recipient_name": notification.to_name,
-        "centre": notification.centre,
-        **context,
-    }
     base = f"notifications/{kind.template}"
     with translation.override(notification.language):
+        # Inside the override, so links the context reverses carry the language prefix.
+        context = kind.context(notification)
+        if context is None:
+            return None
+        context = {
+            "site_url": settings.SITE_URL,
+            "recipient_name": notification.to_name,
+            "centre": notification.centre,
+            **context,
+        }
         if notification.channel == Channel.SMS:
             return Rendered(text=render_to_string(f"{base}/sms.txt", context).strip())
         subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())

@@ -1,5 +1,5 @@
 from selvhjelp.models.audit import AuditEvent, AuditLogIsAppendOnly
-from selvhjelp.models.centres import DEFAULT_URGENT_HELP, Centre, StaffMembership
+from selvhjelp.models.centres import DEFAULT_URGENT_HELP, Centre, StaffMembership, Theme
 from selvhjelp.models.heartbeat import Heartbeat
 from selvhjelp.models.notifications import Notification
 
@@ -11,4 +11,5 @@ __all__ = [
     "Heartbeat",
     "Notification",
     "StaffMembership",
+    "Theme",
 ]

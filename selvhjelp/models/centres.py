@@ -45,6 +45,11 @@ class Centre(models.Model):
         default=DEFAULT_URGENT_HELP,
         help_text=_("Shown on every public page; one line each."),
     )
+    typical_wait_weeks = models.PositiveSmallIntegerField(
+        _("typical wait for a group (weeks)"),
+        default=8,
+        help_text=_("Told to applicants on the receipt; 0 to say nothing about it."),
+    )
     default_language = models.CharField(
         _("default language"), max_length=2, choices=Language, default=Language.NORWEGIAN
     )
@@ -177,3 +182,45 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.centre}"
+
+
+class ThemeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Theme(models.Model):
+    """A theme group a centre runs (most groups are mixed; some centres also run these)."""
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="themes", verbose_name=_("centre")
+    )
+    slug = models.SlugField(_("short name in addresses"), max_length=60)
+    name = models.CharField(_("name (Norwegian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    description = models.CharField(_("who it is for"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("open for applications"), default=True)
+
+    objects = ThemeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("theme group")
+        verbose_name_plural = _("theme groups")
+        ordering = ["centre", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "slug"], name="theme_slug_unique_per_centre"),
+            models.CheckConstraint(
+                name="theme_slug_not_mixed",
+                condition=~Q(slug="mixed"),
+                violation_error_message=_("“mixed” means a group without a theme."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if get_language() == "en" and self.name_en else self.name
