@@ -18,7 +18,7 @@ AREAS: list[str] = Area.values  # order is stored in areas_mask: only append
 ABOUT_MAX_LENGTH = 2000
 
 
-TOKEN_SALT = "intake.applicant-page"
+TOKEN_SALT = "intake.applicant-page"  # noqa: S105 (a signing salt, not a secret)
 
 
 def new_access_key() -> str:
