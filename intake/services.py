@@ -132,10 +132,34 @@ def register_application(data: ApplicationData, *, source: str, staff, request=N
     return application
 
 
-def _transition(application: Application, to: str, *, actor=None, request=None, **fields):
+# What staff may do by hand on the application page; offers and places belong to the groups
+# app (an offered application goes back to waiting only when its offer is declined or lapses).
+STAFF_MOVES = {
+    Status.IN_DIALOGUE: {Status.RECEIVED, Status.WAITING},
+    Status.WAITING: {Status.RECEIVED, Status.IN_DIALOGUE, Status.NOT_SUITABLE},
+    Status.NOT_SUITABLE: {Status.RECEIVED, Status.IN_DIALOGUE, Status.WAITING},
+    Status.WITHDRAWN: {
+        Status.RECEIVED,
+        Status.IN_DIALOGUE,
+        Status.WAITING,
+        Status.OFFERED,
+        Status.PLACED,
+    },
+}
+
+
+def staff_moves(application: Application) -> list[str]:
+    """The statuses staff can move this application to from its page, in workflow order."""
+    return [to for to, sources in STAFF_MOVES.items() if application.status in sources]
+
+
+def _transition(
+    application: Application, to: str, *, actor=None, request=None, only_from=None, **fields
+):
     """Move to `to` if allowed from the current status, under a row lock."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    if to not in TRANSITIONS[locked.status]:
+    allowed = to in TRANSITIONS[locked.status] and (only_from is None or locked.status in only_from)
+    if not allowed:
         raise TransitionNotAllowed(locked, to)
     previous = locked.status
     locked.status = to
@@ -160,14 +184,25 @@ def _transition(application: Application, to: str, *, actor=None, request=None, 
 
 @transaction.atomic
 def start_dialogue(application, *, staff, request=None):
-    return _transition(application, Status.IN_DIALOGUE, actor=staff, request=request)
+    return _transition(
+        application,
+        Status.IN_DIALOGUE,
+        actor=staff,
+        request=request,
+        only_from=STAFF_MOVES[Status.IN_DIALOGUE],
+    )
 
 
 @transaction.atomic
 def mark_waiting(application, *, staff, request=None):
     """Ready for a group (after the intake conversation, or taken back from not suitable)."""
     return _transition(
-        application, Status.WAITING, actor=staff, request=request, not_suitable_reason=""
+        application,
+        Status.WAITING,
+        actor=staff,
+        request=request,
+        only_from=STAFF_MOVES[Status.WAITING],
+        not_suitable_reason="",
     )
 
 
@@ -211,7 +246,9 @@ def mark_placed(application, *, actor=None, request=None):
 @transaction.atomic
 def return_to_waiting(application, *, actor=None, request=None):
     """An offer was declined or lapsed: back on the list with the original date."""
-    return _transition(application, Status.WAITING, actor=actor, request=request)
+    return _transition(
+        application, Status.WAITING, actor=actor, request=request, only_from={Status.OFFERED}
+    )
 
 
 # Changes the applicant makes on their own page.
@@ -233,7 +270,11 @@ def update_details(application, *, email, phone, availability, request=None):
 def add_note(application, *, staff, text: str, request=None) -> IntakeNote:
     note = IntakeNote.objects.create(application=application, author=staff, text=text.strip())
     audit.record(
-        "application.note_added", request=request, centre=application.centre, obj=application
+        "application.note_added",
+        request=request,
+        actor=staff,
+        centre=application.centre,
+        obj=application,
     )
     return note
 

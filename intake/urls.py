@@ -29,6 +29,7 @@ urlpatterns = [
     path("soknad/", public.apply, name="apply"),
     path("soknad/mottatt/", public.received, name="apply-received"),
     path("soknad/mistet-lenke/", public.lost_link, name="lost-link"),
+    path("soknad/slettet/", public.erased, name="applicant-erased"),
     path("soknad/<token:token>/", public.applicant, name="applicant"),
     path("soknad/<token:token>/endre/", public.edit, name="applicant-edit"),
     path("soknad/<token:token>/trekk/", public.withdraw, name="applicant-withdraw"),

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from selvhjelp import outbox
-from selvhjelp.models import AuditEvent, Centre, Notification, StaffMembership
+from selvhjelp.models import AuditEvent, Centre, Notification, StaffMembership, Theme
 
 
 class StaffMembershipInline(admin.TabularInline):
@@ -13,13 +13,19 @@ class StaffMembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    extra = 0
+    prepopulated_fields = {"slug": ["name"]}
+
+
 @admin.register(Centre)
 class CentreAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "is_active", "group_min_size", "group_max_size"]
     list_filter = ["is_active"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [StaffMembershipInline]
+    inlines = [ThemeInline, StaffMembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_active", "default_language"]}),
         (
@@ -46,6 +52,7 @@ class CentreAdmin(admin.ModelAdmin):
                     ("age_span_enabled", "age_span_years"),
                     ("meeting_minutes", "opening_meeting_minutes"),
                     "written_confidentiality",
+                    "typical_wait_weeks",
                 ]
             },
         ),

@@ -101,3 +101,13 @@ def staff_1_client(client, staff_1):
 @pytest.fixture
 def anonymous_client(client):
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and other cached state must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

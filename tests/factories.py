@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from groups.models import Room
+from intake.enums import Area
+from selvhjelp import bitsets
 from selvhjelp.models import Centre, StaffMembership
 
 PASSWORD = "a-long-test-password-1"
@@ -48,3 +53,67 @@ class RoomFactory(factory.django.DjangoModelFactory):
     centre = factory.SubFactory(CentreFactory)
     name = factory.Sequence(lambda n: f"Rom {n}")
     capacity = 10
+
+
+def _years_ago(day, years: int):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A valid application (confirmed, consented, adult). Set what a test cares about:
+
+    ApplicationFactory(centre=c, status=Status.WAITING, availability=["mon-evening"],
+                       areas=["grief"], age=45, applied_at=…, theme=…)
+    Traits: `staff_registered` (by phone, registered_by a user), `not_suitable`.
+    """
+
+    class Meta:
+        model = "intake.Application"
+
+    class Params:
+        availability = ("mon-evening", "thu-day")
+        areas = ()
+        age = 35  # on today's date; give birth_date to set it exactly
+        staff_registered = factory.Trait(
+            source="phone", registered_by=factory.SubFactory(UserFactory)
+        )
+        not_suitable = factory.Trait(status="not_suitable", not_suitable_reason="Ønsker samtale")
+
+    centre = factory.SubFactory(CentreFactory)
+    first_name = factory.Sequence(lambda n: f"Søker{n}")
+    last_name = "Hansen"
+    email = factory.Sequence(lambda n: f"soker{n}@example.no")
+    phone = factory.Sequence(lambda n: f"+474{n % 10_000_000:07d}")
+    birth_date = factory.LazyAttribute(
+        lambda o: _years_ago(timezone.localdate(), o.age) - timedelta(days=30)
+    )
+    gender = "unspecified"
+    applied_at = factory.LazyFunction(timezone.now)
+    status_changed_at = factory.LazyAttribute(lambda o: o.applied_at)
+    status = "received"
+    source = "web"
+    availability_mask = factory.LazyAttribute(
+        lambda o: bitsets.to_mask(o.availability, bitsets.SLOTS)
+    )
+    areas_mask = factory.LazyAttribute(lambda o: bitsets.to_mask(o.areas, Area.values))
+    about = ""
+    confirm_own_choice = True
+    confirm_weekly = True
+    confirm_commitment = True
+    consent_version = "2026-11"
+    consent_at = factory.LazyAttribute(lambda o: o.applied_at)
+    not_suitable_reason = factory.LazyAttribute(
+        lambda o: "Ønsker samtale" if o.status == "not_suitable" else ""
+    )
+
+
+class IntakeNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "intake.IntakeNote"
+
+    application = factory.SubFactory(ApplicationFactory)
+    author = factory.SubFactory(UserFactory)
+    text = "Hadde en god samtale på telefon."

@@ -1,14 +1,286 @@
-"""(being written)"""
+"""Staff pages for applications (/stab/soknader/): waiting list, application, registration.
 
-from django.http import Http404
+Staff see only their own centres' applications; another centre's application is a 404.
+Pages with personal data are never cached. Every change goes through intake.services.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from intake import services
+from intake.enums import Area, Source, Status
+from intake.forms.staff import (
+    ApplicationFilterForm,
+    NoteForm,
+    StaffApplicationForm,
+    StatusForm,
+    availability_summary,
+)
+from intake.models import Application, IntakeNote
+from selvhjelp import bitsets
+from selvhjelp.models import AuditEvent, Centre, Theme
+from selvhjelp.permissions import staff_required
+
+PAGE_SIZE = 50
+
+# The list shows no health data: `about` and `areas_mask` are never loaded here.
+LIST_FIELDS = [
+    "first_name",
+    "last_name",
+    "birth_date",
+    "status",
+    "applied_at",
+    "availability_mask",
+    "source",
+    "centre__name",
+    "theme__name",
+    "theme__name_en",
+]
+
+THEME_FIELDS = ["name", "name_en", "centre__name"]
+
+# Audit actions on an application, as read in its history.
+ACTIONS = {
+    "application.submitted": gettext_lazy("applied on the website"),
+    "application.registered": gettext_lazy("registered the application"),
+    "application.viewed": gettext_lazy("opened the application"),
+    "application.note_added": gettext_lazy("added an intake note"),
+    "application.details_changed": gettext_lazy("changed contact details or availability"),
+    "application.exported": gettext_lazy("downloaded the data"),
+    "application.in_dialogue": gettext_lazy("started the intake conversation"),
+    "application.waiting": gettext_lazy("put the application on the waiting list for a group"),
+    "application.offered": gettext_lazy("offered a place in a group"),
+    "application.placed": gettext_lazy("placed the applicant in a group"),
+    "application.withdrawn": gettext_lazy("withdrew the application"),
+    "application.not_suitable": gettext_lazy("marked the application as not suitable"),
+}
+REGISTERED = {
+    Source.PHONE: gettext_lazy("registered the application after a phone call"),
+    Source.IN_PERSON: gettext_lazy("registered the application after a visit"),
+}
+# Done by the applicant on their own page when nobody was signed in.
+APPLICANT_ACTIONS = {
+    "application.submitted",
+    "application.details_changed",
+    "application.exported",
+    "application.withdrawn",
+}
+
+STATUS_ACTIONS = {
+    Status.IN_DIALOGUE: gettext_lazy("Start the intake conversation"),
+    Status.WAITING: gettext_lazy("Ready: waiting for a group"),
+    Status.NOT_SUITABLE: gettext_lazy("Not suitable"),
+    Status.WITHDRAWN: gettext_lazy("Withdraw on the applicant's behalf"),
+}
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def _staff_centres(request) -> list[Centre]:
+    return list(Centre.objects.for_staff(request.user).only("name", "slug", "default_language"))
 
 
-application_list = _todo
-application_new = _todo
-application_detail = _todo
-add_note = _todo
-change_status = _todo
+def _application_for(request, pk) -> Application:
+    """The application, if it belongs to one of the user's centres (404 otherwise)."""
+    return get_object_or_404(
+        Application.objects.for_staff(request.user).select_related(
+            "centre", "theme", "registered_by"
+        ),
+        pk=pk,
+    )
+
+
+def _weeks_since(moment, now) -> int:
+    return max((now - moment).days // 7, 0)
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+@staff_required
+@never_cache
+def application_list(request):
+    centres = _staff_centres(request)
+    themes = list(
+        Theme.objects.filter(centre__in=centres)
+        .select_related("centre")
+        .only(*THEME_FIELDS)
+        .order_by("centre__name", "name")
+    )
+    form = ApplicationFilterForm(request.GET or None, centres=centres, themes=themes)
+    if form.is_bound and not form.is_valid():
+        messages.warning(
+            request,
+            _("Some filters were not valid and have not been used: %(fields)s.")
+            % {"fields": ", ".join(str(form.fields[name].label) for name in form.errors)},
+        )
+    applications = form.filter(
+        Application.objects.filter(centre__in=centres)
+        .select_related("centre", "theme")
+        .only(*LIST_FIELDS)
+    )
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "application": application,
+            "weeks": _weeks_since(application.applied_at, now),
+            "availability": availability_summary(application.availability_mask),
+        }
+        for application in page.object_list
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "several_centres": len(centres) > 1,
+    }
+    return render(request, "intake/staff/application_list.html", context)
+
+
+def _timeline(application) -> list[dict]:
+    """The application's history and its intake notes, newest first."""
+    entries = []
+    events = AuditEvent.objects.for_object("intake.application", application.pk).only(
+        "at", "action", "actor_label", "actor_id", "detail"
+    )
+    for event in events:
+        if event.actor_label:
+            who = event.actor_label
+        elif event.action in APPLICANT_ACTIONS:
+            who = _("the applicant")
+        else:
+            who = _("the system")
+        what = ACTIONS.get(event.action, event.action)
+        if event.action == "application.registered":
+            what = REGISTERED.get(event.detail.get("source"), what)
+        entries.append({"kind": "event", "at": event.at, "who": who, "what": str(what)})
+    notes = IntakeNote.objects.filter(application=application).select_related("author")
+    for note in notes:
+        entries.append(
+            {"kind": "note", "at": note.created_at, "who": _person(note.author), "note": note}
+        )
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    return entries
+
+
+def _status_actions(application) -> list[dict]:
+    return [
+        {"status": status, "label": STATUS_ACTIONS[status]}
+        for status in services.staff_moves(application)
+    ]
+
+
+@staff_required
+@never_cache
+def application_detail(request, pk):
+    application = _application_for(request, pk)
+    services.record_sensitive_read(application, request=request)
+    context = {
+        "application": application,
+        "availability": [bitsets.slot_label(slot) for slot in application.availability],
+        "areas": [Area(area).label for area in application.areas],
+        "registered_by": _person(application.registered_by),
+        "weeks": _weeks_since(application.applied_at, timezone.now()),
+        "timeline": _timeline(application),
+        "note_form": NoteForm(),
+        "status_actions": _status_actions(application),
+        "status_form": StatusForm(),
+    }
+    return render(request, "intake/staff/application_detail.html", context)
+
+
+def _errors(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+@staff_required
+@never_cache
+@require_POST
+def add_note(request, pk):
+    application = _application_for(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_note(
+            application, staff=request.user, text=form.cleaned_data["text"], request=request
+        )
+        messages.success(request, _("The note has been saved."))
+    else:
+        messages.error(request, _("The note was not saved: %(errors)s") % {"errors": _errors(form)})
+    return redirect("staff-application", pk=application.pk)
+
+
+@staff_required
+@never_cache
+@require_POST
+def change_status(request, pk):
+    application = _application_for(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("The status was not changed: %(errors)s") % {"errors": _errors(form)}
+        )
+        return redirect("staff-application", pk=application.pk)
+    to = form.cleaned_data["to"]
+    try:
+        if to == Status.IN_DIALOGUE:
+            services.start_dialogue(application, staff=request.user, request=request)
+        elif to == Status.WAITING:
+            services.mark_waiting(application, staff=request.user, request=request)
+        elif to == Status.NOT_SUITABLE:
+            services.mark_not_suitable(
+                application,
+                staff=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        else:
+            services.withdraw_application(application, staff=request.user, request=request)
+    except services.TransitionNotAllowed as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("The status is now “%(status)s”.") % {"status": Status(application.status).label},
+        )
+    return redirect("staff-application", pk=application.pk)
+
+
+@staff_required
+@never_cache
+def application_new(request):
+    centres = _staff_centres(request)
+    themes = list(
+        Theme.objects.active()
+        .filter(centre__in=centres)
+        .select_related("centre")
+        .only(*THEME_FIELDS)
+        .order_by("centre__name", "name")
+    )
+    form = StaffApplicationForm(request.POST or None, centres=centres, themes=themes)
+    if request.method == "POST" and form.is_valid():
+        application = services.register_application(
+            form.application_data(),
+            source=form.cleaned_data["source"],
+            staff=request.user,
+            request=request,
+        )
+        messages.success(
+            request,
+            _(
+                "The application for %(name)s has been registered. A receipt is on its way "
+                "to %(email)s."
+            )
+            % {"name": application.first_name, "email": application.email},
+        )
+        return redirect("staff-application", pk=application.pk)
+    return render(
+        request,
+        "intake/staff/application_form.html",
+        {"form": form, "several_centres": len(centres) > 1},
+    )

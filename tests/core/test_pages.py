@@ -98,8 +98,8 @@ def test_home_shows_how_to_reach_the_centre(client, centre_1, path):
     assert "Selvhjelpshuset Nord" in body
     assert "Storgata 1, 0155 Oslo" in body
     assert '<a href="mailto:post@nord.example.no">post@nord.example.no</a>' in body
-    # The application form arrives later: no link to a page that does not exist yet.
-    assert "/soknad/" not in body
+    prefix = "/en" if path == "/en/" else ""
+    assert f'href="{prefix}/soknad/"' in body
 
 
 def test_home_without_a_single_centre_points_to_the_local_centre(client, db):
