@@ -178,9 +178,8 @@ def fill(centre) -> None:
         application = services._create(
             data, source=source, registered_by=None if source == Source.WEB else staff
         )
-        Application.objects.filter(pk=application.pk).update(
-            applied_at=now - timedelta(weeks=weeks, days=2)
-        )
+        applied = now - timedelta(weeks=weeks, days=2)
+        Application.objects.filter(pk=application.pk).update(applied_at=applied, consent_at=applied)
         if status in (Status.IN_DIALOGUE, Status.WAITING):
             services.start_dialogue(application, staff=staff)
         if status == Status.WAITING:

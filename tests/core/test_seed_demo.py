@@ -4,7 +4,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from groups.models import Room
-from selvhjelp.models import Centre, StaffMembership
+from intake.models import Application, IntakeNote
+from selvhjelp.models import AuditEvent, Centre, StaffMembership, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,16 @@ def snapshot() -> dict:
     """Every row of every table seed_demo touches, as plain values."""
     tables = {}
     with connection.cursor() as cursor:
-        for model in [Centre, StaffMembership, Room, get_user_model()]:
+        for model in [
+            Centre,
+            StaffMembership,
+            Room,
+            get_user_model(),
+            Theme,
+            Application,
+            IntakeNote,
+            AuditEvent,
+        ]:
             fields = [f.column for f in model._meta.concrete_fields if f.name not in {"last_login"}]
             cursor.execute(
                 f"SELECT {', '.join(fields)} FROM {model._meta.db_table} ORDER BY 1"  # noqa: S608
@@ -33,6 +43,9 @@ def test_seed_demo_twice_gives_the_same_data(settings, capsys):
     assert "demo-igangsetter / selvhjelp-demo" in out
     assert len(first["core.Centre"]) == 1
     assert len(first["groups.Room"]) == 3
+    statuses = list(Application.objects.values_list("status", flat=True))
+    assert len(statuses) == 12
+    assert set(statuses) == {"received", "in_dialogue", "waiting", "withdrawn"}
 
 
 def test_demo_logins_work(settings, client):
