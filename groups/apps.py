@@ -7,7 +7,26 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Groups and meetings")
 
     def ready(self):
-        from groups import demo
+        from groups import dashboard, demo, messages, personal_data, public_section
         from selvhjelp import registry
 
+        messages.register()
+        registry.register_personal_data(
+            registry.PersonalDataHandler(
+                "groups", export=personal_data.export, erase=personal_data.erase
+            )
+        )
+        registry.register_applicant_section(
+            registry.ApplicantSection(
+                "groups.participant",
+                "groups/applicant/section.html",
+                public_section.context,
+                order=10,
+            )
+        )
+        registry.register_staff_section(
+            registry.StaffSection(
+                "groups.dashboard", "groups/staff/dashboard.html", dashboard.context, order=10
+            )
+        )
         registry.register_demo_data(registry.DemoData("groups.rooms", demo.fill, order=20))

@@ -92,3 +92,31 @@ def register_demo_data(part: DemoData) -> None:
 
 def demo_data_parts() -> list[DemoData]:
     return sorted(_demo.values(), key=lambda p: (p.order, p.key))
+
+
+@dataclass(frozen=True)
+class StaffSection:
+    """A block on the staff overview (/stab/): a template and its context for a user."""
+
+    key: str
+    template: str
+    context: Callable[[Any, list], dict | None]  # (request, centres) -> context or None
+    order: int = 100
+
+
+_staff_sections: dict[str, StaffSection] = {}
+
+
+def register_staff_section(section: StaffSection) -> None:
+    if section.key in _staff_sections and _staff_sections[section.key] != section:
+        raise RegistryError(f"Staff section {section.key!r} is already registered.")
+    _staff_sections[section.key] = section
+
+
+def staff_sections(request, centres) -> list[tuple[StaffSection, dict]]:
+    shown = []
+    for section in sorted(_staff_sections.values(), key=lambda s: (s.order, s.key)):
+        context = section.context(request, centres)
+        if context is not None:
+            shown.append((section, context))
+    return shown

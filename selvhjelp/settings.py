@@ -265,6 +265,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    "groups-lapse-offers": {
+        "task": "groups.lapse_offers",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3300},
+    },
+    "groups-start-groups": {
+        "task": "groups.start_groups",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 840},
+    },
 }
 
 LOGGING = {

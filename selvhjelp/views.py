@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from selvhjelp import health
+from selvhjelp import health, registry
 from selvhjelp.enums import NotificationState
 from selvhjelp.forms import StaffLoginForm
 from selvhjelp.models import AuditEvent, Centre, Notification
@@ -50,6 +50,10 @@ def staff_home(request):
     failed = Notification.objects.filter(centre__in=centres, state=NotificationState.FAILED)
     context = {
         "centres": centres,
+        "sections": [
+            {"template": section.template, "context": section_context}
+            for section, section_context in registry.staff_sections(request, centres)
+        ],
         "events": events,
         "failed_messages": failed.order_by("-finished_at", "-id").only(
             "kind", "channel", "to_name", "finished_at", "last_error"

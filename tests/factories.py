@@ -117,3 +117,79 @@ class IntakeNoteFactory(factory.django.DjangoModelFactory):
     application = factory.SubFactory(ApplicationFactory)
     author = factory.SubFactory(UserFactory)
     text = "Hadde en god samtale på telefon."
+
+
+# Groups ---------------------------------------------------------------------------------------
+
+
+def _six_in_the_evening():
+    from datetime import time
+
+    return time(18, 0)
+
+
+def weekday_after(day, weekday: int):
+    """The first date on or after `day` that falls on `weekday` (0 = Monday)."""
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    """A group made by groups.services.create_group, so its meetings are planned as usual.
+
+    GroupFactory(centre=c, weekday=1, start_time=time(18), start_date=…, status="started")
+    The room is a new room of the same centre; the start date is the group's weekday two to
+    three weeks from today. A status other than forming is set after creation, the way
+    start_groups (started), record_opening (restarting) or end_group (ended) would leave it.
+    """
+
+    class Meta:
+        model = "groups.Group"
+
+    centre = factory.SubFactory(CentreFactory)
+    name = factory.Sequence(lambda n: f"Gruppe {n}")
+    room = factory.SubFactory(RoomFactory, centre=factory.SelfAttribute("..centre"))
+    weekday = 0
+    start_time = factory.LazyFunction(_six_in_the_evening)
+    start_date = factory.LazyAttribute(
+        lambda o: weekday_after(timezone.localdate() + timedelta(weeks=2), o.weekday)
+    )
+    status = "forming"
+    staff = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, centre, status, staff, **kwargs):
+        from groups import services
+
+        group = services.create_group(centre, staff=staff, **kwargs)
+        if status == "ended":
+            return services.end_group(group, ended_on=timezone.localdate(), staff=staff)
+        if status != "forming":
+            model_class.objects.filter(pk=group.pk).update(status=status)
+            group.status = status
+        return group
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A member of a group (their application placed), joined at the opening meeting."""
+
+    class Meta:
+        model = "groups.Membership"
+
+    group = factory.SubFactory(GroupFactory)
+    application = factory.SubFactory(
+        ApplicationFactory, centre=factory.SelfAttribute("..group.centre"), status="placed"
+    )
+    joined_on = factory.LazyAttribute(lambda o: o.group.start_date)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """An open offer of a place (the application marked offered), a week to answer."""
+
+    class Meta:
+        model = "groups.Offer"
+
+    group = factory.SubFactory(GroupFactory)
+    application = factory.SubFactory(
+        ApplicationFactory, centre=factory.SelfAttribute("..group.centre"), status="offered"
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

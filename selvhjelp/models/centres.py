@@ -45,6 +45,11 @@ class Centre(models.Model):
         default=DEFAULT_URGENT_HELP,
         help_text=_("Shown on every public page; one line each."),
     )
+    offer_reply_days = models.PositiveSmallIntegerField(
+        _("days to answer an offer"),
+        default=7,
+        help_text=_("An offer not answered in this many days lapses and the seat is freed."),
+    )
     typical_wait_weeks = models.PositiveSmallIntegerField(
         _("typical wait for a group (weeks)"),
         default=8,
@@ -107,6 +112,11 @@ class Centre(models.Model):
                     "Group sizes must satisfy 2 ≤ fragile ≤ minimum, 4 ≤ minimum ≤ preferred "
                     "≤ largest ≤ 8."
                 ),
+            ),
+            models.CheckConstraint(
+                name="centre_offer_reply_days_range",
+                condition=Q(offer_reply_days__gte=1, offer_reply_days__lte=30),
+                violation_error_message=_("An offer can be open for 1–30 days."),
             ),
             models.CheckConstraint(
                 name="centre_age_span_range",

@@ -15,6 +15,8 @@ MARKER = "MARKØR-7c1e-angst-og-sorg"
 
 def test_the_core_tasks_take_no_free_text():
     assert task_parameters() == {
+        "groups.lapse_offers": [],
+        "groups.start_groups": [],
         "selvhjelp.dispatch_notifications": [],
         "selvhjelp.heartbeat": ["name"],
     }

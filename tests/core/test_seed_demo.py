@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from groups.models import Room
+from groups.models import AbsenceNotice, Group, Meeting, Membership, Offer, Room
 from intake.models import Application, IntakeNote
 from selvhjelp.models import AuditEvent, Centre, StaffMembership, Theme
 
@@ -23,10 +23,16 @@ def snapshot() -> dict:
             Application,
             IntakeNote,
             AuditEvent,
+            Group,
+            Offer,
+            Membership,
+            Meeting,
+            AbsenceNotice,
         ]:
             fields = [f.column for f in model._meta.concrete_fields if f.name not in {"last_login"}]
+            columns = ", ".join(connection.ops.quote_name(f) for f in fields)
             cursor.execute(
-                f"SELECT {', '.join(fields)} FROM {model._meta.db_table} ORDER BY 1"  # noqa: S608
+                f"SELECT {columns} FROM {model._meta.db_table} ORDER BY 1"  # noqa: S608
             )
             tables[model._meta.label] = cursor.fetchall()
     return tables
@@ -44,8 +50,8 @@ def test_seed_demo_twice_gives_the_same_data(settings, capsys):
     assert len(first["core.Centre"]) == 1
     assert len(first["groups.Room"]) == 3
     statuses = list(Application.objects.values_list("status", flat=True))
-    assert len(statuses) == 12
-    assert set(statuses) == {"received", "in_dialogue", "waiting", "withdrawn"}
+    assert len(statuses) == 23
+    assert set(statuses) == {"received", "in_dialogue", "waiting", "withdrawn", "offered", "placed"}
 
 
 def test_demo_logins_work(settings, client):

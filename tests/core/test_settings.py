@@ -97,7 +97,12 @@ def test_defaults_are_the_zero_setup_product():
     assert s["use_tz"] is True
     assert s["language"] == "nb"
     assert s["languages"] == ["nb", "en"]
-    assert s["beat"] == ["dispatch-notifications", "heartbeat"]
+    assert s["beat"] == [
+        "dispatch-notifications",
+        "groups-lapse-offers",
+        "groups-start-groups",
+        "heartbeat",
+    ]
 
 
 def test_services_are_switched_on_by_the_environment():

@@ -1,0 +1,129 @@
+"""The groups section on the staff overview (/stab/), and the seat counts the staff pages share.
+
+Every number comes from a fixed handful of queries, however many groups and applications a
+centre has: seats are counted in subqueries of the group query, never per group.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from groups.enums import GroupStatus, OfferStatus
+from groups.forms import weekday_label
+from groups.models import Group, Meeting, Membership, Offer
+from intake.enums import Status
+from intake.models import Application
+
+UPCOMING_DAYS = 28
+UPCOMING_SHOWN = 30
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = (
+        queryset.filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_seats(queryset: QuerySet, now) -> QuerySet:
+    """Groups annotated with `members_count` and `offered_count` (open, not yet lapsed).
+
+    The same numbers as services.seats(), in the group query itself.
+    """
+    return queryset.annotate(
+        members_count=_count(Membership.objects.filter(left_on__isnull=True)),
+        offered_count=_count(Offer.objects.filter(status=OfferStatus.OPEN, expires_at__gt=now)),
+    )
+
+
+def decorate(group: Group) -> Group:
+    """Add seats and the warning flags to a group annotated by with_seats()."""
+    members, offered = group.members_count, group.offered_count
+    group.seats = {
+        "members": members,
+        "offered": offered,
+        "free": max(0, group.max_size - members - offered),
+    }
+    # Forming with fewer than the minimum, even if everyone offered says yes.
+    group.is_short = group.status == GroupStatus.FORMING and members + offered < group.min_size
+    # Running with fewer members than the group can carry on with.
+    group.is_fragile = group.status in GroupStatus.running() and members < group.fragile_below
+    return group
+
+
+def _weeks(since, now) -> int:
+    return max((now - since).days // 7, 0)
+
+
+def _waiting(centres, now) -> dict:
+    """The waiting list: open applications, how many are ready, and how long they have waited."""
+    open_applications = Application.objects.filter(centre__in=centres, status__in=Status.open())
+    totals = open_applications.aggregate(
+        total=Count("pk"),
+        ready=Count("pk", filter=Q(status=Status.WAITING)),
+        oldest=Min("applied_at"),
+    )
+    total = totals["total"]
+    median_weeks = longest_weeks = None
+    if total:
+        middle = list(
+            open_applications.order_by("applied_at", "id").values_list("applied_at", flat=True)[
+                (total - 1) // 2 : total // 2 + 1
+            ]
+        )
+        median_at = middle[0] + (middle[-1] - middle[0]) / 2
+        median_weeks = _weeks(median_at, now)
+        longest_weeks = _weeks(totals["oldest"], now)
+    return {
+        "total": total,
+        "ready": totals["ready"],
+        "median_weeks": median_weeks,
+        "longest_weeks": longest_weeks,
+    }
+
+
+def context(request, centres) -> dict | None:
+    if not centres:
+        return None
+    now = timezone.now()
+    groups = [
+        decorate(group)
+        for group in with_seats(
+            Group.objects.filter(
+                centre__in=centres, status__in=[GroupStatus.FORMING, *GroupStatus.running()]
+            ).select_related("centre", "room"),
+            now,
+        ).order_by("start_date", "name")
+    ]
+    for group in groups:
+        group.weekday_name = weekday_label(group.weekday)
+    forming = [group for group in groups if group.status == GroupStatus.FORMING]
+    running = [group for group in groups if group.status in GroupStatus.running()]
+    upcoming = list(
+        Meeting.objects.planned()
+        .filter(
+            group__centre__in=centres,
+            starts_at__gte=now,
+            starts_at__lt=now + timedelta(days=UPCOMING_DAYS),
+        )
+        .filter(Q(is_opening=True) | Q(is_followup=True))
+        .exclude(group__status=GroupStatus.ENDED)
+        .select_related("group__centre", "room")
+        .order_by("starts_at")[:UPCOMING_SHOWN]
+    )
+    return {
+        "waiting": _waiting(centres, now),
+        "forming": forming,
+        "running": running,
+        "short": [group for group in forming if group.is_short],
+        "fragile": [group for group in running if group.is_fragile],
+        "upcoming": upcoming,
+        "upcoming_days": UPCOMING_DAYS,
+        "several_centres": len(centres) > 1,
+    }
