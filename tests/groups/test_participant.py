@@ -169,9 +169,9 @@ def test_an_unanswered_offer_lapses_and_frees_the_seat(client, group, kari, staf
     offer = offer_to(group, kari, staff_1)
     assert services.seats(group)["free"] == 7
     with time_machine.travel(datetime(2026, 11, 30, 8, 59, tzinfo=OSLO), tick=False):
-        assert tasks.lapse_offers.delay().get() == 0
+        assert tasks.lapse_offers.apply().get() == 0
     with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=OSLO), tick=False):
-        assert tasks.lapse_offers.delay().get() == 1
+        assert tasks.lapse_offers.apply().get() == 1
         offer.refresh_from_db()
         kari.refresh_from_db()
         assert offer.status == OfferStatus.LAPSED
@@ -374,8 +374,8 @@ def test_the_tasks_are_thin_named_and_scheduled():
 
 def test_start_groups_task_starts_a_group_once_its_opening_meeting_is_over(group):
     with time_machine.travel(datetime(2026, 12, 1, 19, 59, tzinfo=OSLO), tick=False):
-        assert tasks.start_groups.delay().get() == 0
+        assert tasks.start_groups.apply().get() == 0
     with time_machine.travel(datetime(2026, 12, 1, 20, 0, tzinfo=OSLO), tick=False):
-        assert tasks.start_groups.delay().get() == 1
+        assert tasks.start_groups.apply().get() == 1
     group.refresh_from_db()
     assert group.status == "started"
