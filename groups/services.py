@@ -79,7 +79,19 @@ class OfferNotOpen(GroupError):
 
 
 class BadPattern(GroupError):
-    pass
+    message = _(
+        "These meeting times do not add up: check that the date falls on the weekday and "
+        "that the meetings last at most three hours."
+    )
+
+
+class GroupEnded(GroupError):
+    message = _("The group has ended; its meetings can no longer be changed.")
+
+
+def _not_ended(group: Group) -> None:
+    if group.status == GroupStatus.ENDED:
+        raise GroupEnded
 
 
 # Meetings -------------------------------------------------------------------------------
@@ -153,7 +165,7 @@ def _plan(group: Group, *, from_date: date, skip=frozenset()) -> list[Meeting]:
             pattern, until=max(from_date, group.start_date) + HORIZON, skip=skip
         )
     except schedule.PatternError as error:
-        raise BadPattern(str(error)) from error
+        raise BadPattern from error
     keep = group.meetings.filter(starts_at__date__lt=from_date)
     start_index = (keep.order_by("-index").values_list("index", flat=True).first() or -1) + 1
     future = [m for m in planned if m.date >= from_date]
@@ -235,6 +247,7 @@ def change_pattern(
 ) -> Group:
     """Change the weekday, time, room or frequency; only meetings from `from_date` move."""
     group = Group.objects.select_for_update().get(pk=group.pk)
+    _not_ended(group)
     if weekday is not None:
         group.weekday = weekday
         if group.start_date >= from_date:  # not started yet: the opening moves too
@@ -272,6 +285,7 @@ def cancel_meeting(meeting: Meeting, *, staff, note: str = "", request=None) -> 
     meeting = Meeting.objects.select_for_update().select_related("group__centre").get(pk=meeting.pk)
     if meeting.status == MeetingStatus.CANCELLED:
         return meeting
+    _not_ended(meeting.group)
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     meeting.change_note = note[:200]
@@ -302,6 +316,7 @@ def move_meeting(
     request=None,
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("group__centre").get(pk=meeting.pk)
+    _not_ended(meeting.group)
     if meeting.status == MeetingStatus.CANCELLED:
         raise GroupError(_("A cancelled meeting cannot be moved."))
     room = room or meeting.room
@@ -326,10 +341,19 @@ def move_meeting(
     if meeting.moved_from is None:
         meeting.moved_from = meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.room = starts_at, starts_at + length, room
+    meeting.holiday = schedule.norwegian_holidays(day.year).get(day, "")
     meeting.sequence += 1
     meeting.change_note = note[:200]
     meeting.save(
-        update_fields=["starts_at", "ends_at", "room", "moved_from", "sequence", "change_note"]
+        update_fields=[
+            "starts_at",
+            "ends_at",
+            "room",
+            "moved_from",
+            "sequence",
+            "change_note",
+            "holiday",
+        ]
     )
     outbox.cancel_pending(about=meeting)
     _mark_followup(meeting.group)
@@ -573,6 +597,13 @@ def end_group(group: Group, *, ended_on: date, staff, request=None) -> Group:
 
 @transaction.atomic
 def record_signature(membership: Membership, *, signed_on: date, staff, request=None) -> Membership:
+    membership = (
+        Membership.objects.select_for_update().select_related("group__centre").get(pk=membership.pk)
+    )
+    if membership.left_on is not None:
+        raise GroupError(_("The person is no longer in the group."))
+    if membership.confidentiality_signed_on is not None:
+        return membership
     membership.confidentiality_signed_on = signed_on
     membership.save(update_fields=["confidentiality_signed_on"])
     audit.record(

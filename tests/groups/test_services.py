@@ -396,3 +396,40 @@ def test_the_database_keeps_one_active_group_per_person(centre_1, room, staff_1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Offer.objects.create(application=person, group=group, expires_at=TODAY)
     assert Application.objects.get(pk=person.pk).status == Status.PLACED
+
+
+def test_an_ended_groups_meetings_cannot_change(centre_1, room, staff_1):
+    group = make_group(centre_1, room, staff_1)
+    meeting = group.meetings.get(index=5)
+    services.end_group(group, ended_on=date(2026, 12, 1), staff=staff_1)
+    with pytest.raises(services.GroupEnded):
+        services.move_meeting(meeting, day=date(2027, 1, 6), start_time=time(18, 0), staff=staff_1)
+    with pytest.raises(services.GroupEnded):
+        services.change_pattern(group, staff=staff_1, from_date=date(2027, 1, 1), weekday=2)
+
+
+def test_a_meeting_moved_onto_a_public_holiday_is_flagged(centre_1, room, staff_1):
+    group = make_group(centre_1, room, staff_1)
+    meeting = group.meetings.get(index=3)  # 22 December
+    moved = services.move_meeting(
+        meeting, day=date(2026, 12, 26), start_time=time(12, 0), staff=staff_1
+    )
+    assert moved.holiday == "Andre juledag"
+
+
+def test_a_signature_is_recorded_once_and_only_for_members(centre_1, room, staff_1):
+    group = make_group(centre_1, room, staff_1)
+    membership = services.accept_offer(
+        services.place_applicant(group, waiting(centre_1)[0], staff=staff_1)
+    )
+    services.record_signature(membership, signed_on=date(2026, 12, 1), staff=staff_1)
+    services.record_signature(membership, signed_on=date(2026, 12, 8), staff=staff_1)
+    membership.refresh_from_db()
+    assert membership.confidentiality_signed_on == date(2026, 12, 1)
+    services.leave_group(membership, reason=LeaveReason.OWN_CHOICE, staff=staff_1)
+    other = services.accept_offer(
+        services.place_applicant(group, waiting(centre_1)[0], staff=staff_1)
+    )
+    services.leave_group(other, reason=LeaveReason.OWN_CHOICE, staff=staff_1)
+    with pytest.raises(services.GroupError):
+        services.record_signature(other, signed_on=date(2026, 12, 1), staff=staff_1)
