@@ -7,10 +7,11 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Groups and meetings")
 
     def ready(self):
-        from groups import dashboard, demo, messages, personal_data, public_section
+        from groups import audit_labels, dashboard, demo, messages, personal_data, public_section
         from selvhjelp import registry
 
         messages.register()
+        registry.register_audit_labels(audit_labels.LABELS)
         registry.register_personal_data(
             registry.PersonalDataHandler(
                 "groups", export=personal_data.export, erase=personal_data.erase

@@ -7,7 +7,7 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
-        from intake import demo, messages, services
+        from intake import audit_labels, demo, messages, services
         from selvhjelp import registry
 
         registry.register_personal_data(
@@ -17,3 +17,4 @@ class IntakeConfig(AppConfig):
         )
         registry.register_demo_data(registry.DemoData("intake.applications", demo.fill, order=10))
         messages.register()
+        registry.register_audit_labels(audit_labels.LABELS)

@@ -120,3 +120,15 @@ def staff_sections(request, centres) -> list[tuple[StaffSection, dict]]:
         if context is not None:
             shown.append((section, context))
     return shown
+
+
+_audit_labels: dict[str, Any] = {}
+
+
+def register_audit_labels(labels: dict[str, Any]) -> None:
+    """Readable (translatable) phrases for an app's audit actions, e.g. "opened the application"."""
+    _audit_labels.update(labels)
+
+
+def audit_label(action: str) -> str:
+    return str(_audit_labels.get(action, action))

@@ -42,11 +42,13 @@ staff_logout = public(auth_views.LogoutView.as_view())
 @staff_required
 def staff_home(request):
     centres = list(Centre.objects.for_staff(request.user))
-    events = (
+    events = list(
         AuditEvent.objects.filter(centre__in=centres)
         .select_related("centre")
         .only("at", "actor_label", "action", "object_type", "centre__name")[:20]
     )
+    for event in events:
+        event.label = registry.audit_label(event.action)
     failed = Notification.objects.filter(centre__in=centres, state=NotificationState.FAILED)
     context = {
         "centres": centres,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from intake import services
+from intake import audit_labels, services
 from intake.enums import Area, Source, Status
 from intake.forms.staff import (
     ApplicationFilterForm,
@@ -46,20 +46,7 @@ LIST_FIELDS = [
 THEME_FIELDS = ["name", "name_en", "centre__name"]
 
 # Audit actions on an application, as read in its history.
-ACTIONS = {
-    "application.submitted": gettext_lazy("applied on the website"),
-    "application.registered": gettext_lazy("registered the application"),
-    "application.viewed": gettext_lazy("opened the application"),
-    "application.note_added": gettext_lazy("added an intake note"),
-    "application.details_changed": gettext_lazy("changed contact details or availability"),
-    "application.exported": gettext_lazy("downloaded the data"),
-    "application.in_dialogue": gettext_lazy("started the intake conversation"),
-    "application.waiting": gettext_lazy("put the application on the waiting list for a group"),
-    "application.offered": gettext_lazy("offered a place in a group"),
-    "application.placed": gettext_lazy("placed the applicant in a group"),
-    "application.withdrawn": gettext_lazy("withdrew the application"),
-    "application.not_suitable": gettext_lazy("marked the application as not suitable"),
-}
+ACTIONS = audit_labels.LABELS
 REGISTERED = {
     Source.PHONE: gettext_lazy("registered the application after a phone call"),
     Source.IN_PERSON: gettext_lazy("registered the application after a visit"),
