@@ -1,5 +1,13 @@
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from selvhjelp.http import client_ip
+from selvhjelp.throttle import Throttle
+
+# Failed sign-ins per account and per client address, per quarter of an hour.
+FAILED_PER_ACCOUNT = Throttle("login.account", limit=5, window_seconds=15 * 60)
+FAILED_PER_ADDRESS = Throttle("login.address", limit=20, window_seconds=15 * 60)
 
 
 class StaffLoginForm(AuthenticationForm):
@@ -8,9 +16,28 @@ class StaffLoginForm(AuthenticationForm):
             "The username or password is wrong. Both are case-sensitive; please try again."
         ),
         "inactive": _("This account is not active. Ask the centre's administrator."),
+        "throttled": _(
+            "Too many attempts to sign in. Wait a quarter of an hour and try again, or ask "
+            "the centre's administrator for help."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username")
         self.fields["password"].label = _("Password")
+
+    def clean(self):
+        account = (self.cleaned_data.get("username") or "").lower()
+        address = client_ip(self.request) if self.request else "unknown"
+        # The same answer whether or not the account exists, and before any password check.
+        if FAILED_PER_ACCOUNT.reached(account) or FAILED_PER_ADDRESS.reached(address or ""):
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            FAILED_PER_ACCOUNT.hit(account)
+            FAILED_PER_ADDRESS.hit(address or "")
+            raise
+        FAILED_PER_ACCOUNT.reset(account)
+        return cleaned
