@@ -21,6 +21,11 @@ class CoreConfig(AppConfig):
                 context=lambda n: {},
             )
         )
+        from django.contrib.auth.signals import user_logged_in
+
+        from selvhjelp.middleware import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="selvhjelp-session-start")
         if not settings.CELERY_BROKER_URL and settings.OUTBOX_IN_PROCESS_TIMER:
             request_started.connect(_start_outbox_timer, dispatch_uid="outbox-timer")
 
