@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from groups import services
 from groups.enums import NoticeKind
 from groups.models import Meeting, Membership, Offer
-from intake.views.public import _own
+from intake.views.public import applicant_for
 from selvhjelp.permissions import public
 
 
@@ -23,7 +23,7 @@ def _back(token: str):
 @never_cache
 @require_POST
 def answer_offer(request, token, pk):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     # Only this person's own offers: someone else's is a 404 that says nothing.
     offer = Offer.objects.filter(pk=pk, application=application).first()
     if offer is None:
@@ -65,7 +65,7 @@ def answer_offer(request, token, pk):
 @never_cache
 @require_POST
 def send_notice(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     membership = Membership.objects.active().filter(application=application).first()
     if membership is None:
         raise Http404

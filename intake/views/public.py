@@ -81,7 +81,7 @@ def received(request):
     )
 
 
-def _own(request, token: str) -> Application:
+def applicant_for(request, token: str) -> Application:
     """The application this link opens; a wrong or stale link is a 404 that says nothing."""
     application = Application.objects.by_token(token).select_related("centre", "theme").first()
     if application is None:
@@ -93,7 +93,7 @@ def _own(request, token: str) -> Application:
 @public
 @never_cache
 def applicant(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     sections = [
         {"template": section.template, "context": context}
         for section, context in registry.applicant_sections(application, request)
@@ -116,7 +116,7 @@ def applicant(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def edit(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     if application.status not in Status.open():
         messages.info(request, _("Your application is closed, so there is nothing to change."))
         return redirect("applicant", token=token)
@@ -147,7 +147,7 @@ def edit(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     if request.method == "POST":
         try:
             services.withdraw_application(application, request=request)
@@ -164,7 +164,7 @@ def withdraw(request, token):
 @public
 @never_cache
 def export(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     data = services.export_data(application, request=request)
     return render(
         request,
@@ -181,7 +181,7 @@ def export(request, token):
 @public
 @never_cache
 def export_json(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     data = services.export_data(application, request=request)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
@@ -194,7 +194,7 @@ def export_json(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def erase(request, token):
-    application = _own(request, token)
+    application = applicant_for(request, token)
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
             messages.error(request, _("Tick the box to confirm that you want everything deleted."))
