@@ -1,4 +1,4 @@
-"""The groups section on the staff overview (/stab/), and the seat counts the staff pages share.
+"""The groups section on the staff overview (/stab/).
 
 Every number comes from a fixed handful of queries, however many groups and applications a
 centre has: seats are counted in subqueries of the group query, never per group.
@@ -6,55 +6,17 @@ centre has: seats are counted in subqueries of the group query, never per group.
 
 from datetime import timedelta
 
-from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from groups.enums import GroupStatus, OfferStatus
+from groups.enums import GroupStatus
 from groups.forms import weekday_label
-from groups.models import Group, Meeting, Membership, Offer
+from groups.models import Group, Meeting
 from intake.enums import Status
 from intake.models import Application
 
 UPCOMING_DAYS = 28
 UPCOMING_SHOWN = 30
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    counted = (
-        queryset.filter(group=OuterRef("pk"))
-        .order_by()
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def with_seats(queryset: QuerySet, now) -> QuerySet:
-    """Groups annotated with `members_count` and `offered_count` (open, not yet lapsed).
-
-    The same numbers as services.seats(), in the group query itself.
-    """
-    return queryset.annotate(
-        members_count=_count(Membership.objects.filter(left_on__isnull=True)),
-        offered_count=_count(Offer.objects.filter(status=OfferStatus.OPEN, expires_at__gt=now)),
-    )
-
-
-def decorate(group: Group) -> Group:
-    """Add seats and the warning flags to a group annotated by with_seats()."""
-    members, offered = group.members_count, group.offered_count
-    group.seats = {
-        "members": members,
-        "offered": offered,
-        "free": max(0, group.max_size - members - offered),
-    }
-    # Forming with fewer than the minimum, even if everyone offered says yes.
-    group.is_short = group.status == GroupStatus.FORMING and members + offered < group.min_size
-    # Running with fewer members than the group can carry on with.
-    group.is_fragile = group.status in GroupStatus.running() and members < group.fragile_below
-    return group
 
 
 def _weeks(since, now) -> int:
@@ -93,13 +55,13 @@ def context(request, centres) -> dict | None:
         return None
     now = timezone.now()
     groups = [
-        decorate(group)
-        for group in with_seats(
-            Group.objects.filter(
-                centre__in=centres, status__in=[GroupStatus.FORMING, *GroupStatus.running()]
-            ).select_related("centre", "room"),
-            now,
-        ).order_by("start_date", "name")
+        group.with_seat_flags()
+        for group in Group.objects.filter(
+            centre__in=centres, status__in=[GroupStatus.FORMING, *GroupStatus.running()]
+        )
+        .select_related("centre", "room")
+        .with_seats(now)
+        .order_by("start_date", "name")
     ]
     for group in groups:
         group.weekday_name = weekday_label(group.weekday)

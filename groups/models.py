@@ -2,7 +2,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from groups.enums import Frequency, GroupStatus, LeaveReason, MeetingStatus, NoticeKind, OfferStatus
@@ -71,6 +72,25 @@ class GroupQuerySet(models.QuerySet):
 
     def forming(self):
         return self.filter(status=GroupStatus.FORMING)
+
+    def with_seats(self, now):
+        """Annotated with `members_count` and `offered_count` (open offers not yet lapsed),
+        counted in subqueries of this one query, never per group."""
+        return self.annotate(
+            members_count=_count(Membership.objects.active()),
+            offered_count=_count(Offer.objects.open().filter(expires_at__gt=now)),
+        )
+
+
+def _count(queryset) -> Coalesce:
+    counted = (
+        queryset.filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class Group(models.Model):
@@ -160,6 +180,20 @@ class Group(models.Model):
 
     def __str__(self):
         return self.name
+
+    def with_seat_flags(self) -> "Group":
+        """Seats and warning flags for a group fetched through GroupQuerySet.with_seats()."""
+        members, offered = self.members_count, self.offered_count
+        self.seats = {
+            "members": members,
+            "offered": offered,
+            "free": max(0, self.max_size - members - offered),
+        }
+        # Forming with fewer than the minimum, even if everyone offered says yes.
+        self.is_short = self.status == GroupStatus.FORMING and members + offered < self.min_size
+        # Running with fewer members than the group can carry on with.
+        self.is_fragile = self.status in GroupStatus.running() and members < self.fragile_below
+        return self
 
 
 class MeetingQuerySet(models.QuerySet):

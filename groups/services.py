@@ -373,10 +373,8 @@ def move_meeting(
 
 
 def _seats_taken(group: Group) -> int:
-    return (
-        group.memberships.active().count()
-        + group.offers.open().filter(expires_at__gt=timezone.now()).count()
-    )
+    taken = seats(group)
+    return taken["members"] + taken["offered"]
 
 
 @transaction.atomic
@@ -714,14 +712,8 @@ def _alert_staff(group: Group, alert: str, **params) -> None:
 
 
 def seats(group: Group) -> dict:
-    """How full the group is, for pages and matching."""
-    members = group.memberships.active().count()
-    offered = group.offers.open().filter(expires_at__gt=timezone.now()).count()
-    return {
-        "members": members,
-        "offered": offered,
-        "free": max(0, group.max_size - members - offered),
-    }
+    """How full the group is: members, open offers not yet lapsed, free places."""
+    return Group.objects.with_seats(timezone.now()).get(pk=group.pk).with_seat_flags().seats
 
 
 def waiting_applications(group: Group):

@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from groups import services
-from groups.dashboard import decorate, with_seats
 from groups.enums import GroupStatus, LeaveReason, MeetingStatus
 from groups.forms import (
     LEAVE_REASONS,
@@ -56,11 +55,8 @@ def _groups(request):
 def _group_for(request, pk, *, seats=False) -> Group:
     queryset = _groups(request).select_related("centre", "room__centre", "theme")
     if seats:
-        queryset = with_seats(queryset, timezone.now())
-    group = get_object_or_404(queryset, pk=pk)
-    if seats:
-        decorate(group)
-    return group
+        return get_object_or_404(queryset.with_seats(timezone.now()), pk=pk).with_seat_flags()
+    return get_object_or_404(queryset, pk=pk)
 
 
 def _meeting_for(request, pk) -> Meeting:
@@ -93,12 +89,14 @@ def _slot(group: Group) -> str:
 def group_list(request):
     centres = _centres(request)
     now = timezone.now()
-    base = with_seats(
-        Group.objects.filter(centre__in=centres).select_related("centre", "room", "theme"), now
+    base = (
+        Group.objects.filter(centre__in=centres)
+        .select_related("centre", "room", "theme")
+        .with_seats(now)
     )
-    current = [decorate(group) for group in base.exclude(status=GroupStatus.ENDED)]
+    current = [group.with_seat_flags() for group in base.exclude(status=GroupStatus.ENDED)]
     ended = [
-        decorate(group)
+        group.with_seat_flags()
         for group in base.filter(status=GroupStatus.ENDED).order_by("-ended_on", "name")[
             :ENDED_SHOWN
         ]
