@@ -11,7 +11,14 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from selvhjelp import outbox
+        from selvhjelp import outbox, registry
+
+        registry.register_audit_labels(
+            {
+                "message.retried": _("sent a failed message again"),
+                "message.cancelled": _("stopped a message before it was sent"),
+            }
+        )
 
         outbox.register_kind(
             outbox.Kind(

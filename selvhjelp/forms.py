@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from selvhjelp.enums import NotificationState
 from selvhjelp.http import client_ip
 from selvhjelp.throttle import Throttle
 
@@ -41,3 +43,51 @@ class StaffLoginForm(AuthenticationForm):
             raise
         FAILED_PER_ACCOUNT.reset(account)
         return cleaned
+
+
+class MessageFilterForm(forms.Form):
+    """The staff outbox filters (GET). Empty means no filter."""
+
+    state = forms.ChoiceField(label=_("State"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    centre = forms.ChoiceField(label=_("Centre"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, centres, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All states")), *NotificationState.choices]
+        self.fields["kind"].choices = [("", _("All kinds")), *kinds]
+        self.fields["centre"].choices = [("", _("All your centres"))] + [
+            (centre.slug, centre.name) for centre in centres
+        ]
+        if len(centres) < 2:
+            del self.fields["centre"]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise ValidationError(_("The period ends before it starts."), code="period")
+        return cleaned
+
+    def filter(self, queryset):
+        """The messages that match the valid filters (an invalid form filters nothing)."""
+        if not self.is_bound or not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["state"]:
+            queryset = queryset.filter(state=data["state"])
+        if data["kind"]:
+            queryset = queryset.filter(kind=data["kind"])
+        if data.get("centre"):
+            queryset = queryset.filter(centre__slug=data["centre"])
+        if data["since"]:
+            queryset = queryset.filter(due_at__date__gte=data["since"])
+        if data["until"]:
+            queryset = queryset.filter(due_at__date__lte=data["until"])
+        return queryset

@@ -183,6 +183,20 @@ def retry(notification: Notification) -> bool:
     )
 
 
+def cancel(notification: Notification) -> bool:
+    """Stop one message that has not left yet (staff action). False if it already left."""
+    return bool(
+        Notification.objects.filter(pk=notification.pk, state=NotificationState.PENDING).update(
+            state=NotificationState.CANCELLED, finished_at=timezone.now(), lease_expires_at=None
+        )
+    )
+
+
+def kinds() -> list[tuple[str, str]]:
+    """Every registered kind as (key, label), for choosing in staff filters."""
+    return sorted(((key, str(kind.label)) for key, kind in _kinds.items()), key=lambda k: k[1])
+
+
 # Rendering ------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from selvhjelp import views
+from selvhjelp import outbox_views, views
 
 admin.site.site_header = _("Selvhjelp administration")
 admin.site.site_title = _("Selvhjelp")
@@ -18,6 +18,15 @@ urlpatterns += i18n_patterns(
     path("stab/", views.staff_home, name="staff-home"),
     path("stab/logg-inn/", views.staff_login, name="staff-login"),
     path("stab/logg-ut/", views.staff_logout, name="staff-logout"),
+    path("stab/meldinger/", outbox_views.message_list, name="staff-messages"),
+    path(
+        "stab/meldinger/<int:pk>/send-igjen/",
+        outbox_views.message_retry,
+        name="staff-message-retry",
+    ),
+    path(
+        "stab/meldinger/<int:pk>/stopp/", outbox_views.message_cancel, name="staff-message-cancel"
+    ),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
     path("", include("groups.urls")),
