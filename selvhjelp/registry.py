@@ -1,4 +1,4 @@
-"""Where apps plug into the applicant's own page, data export and erasure.
+"""Where apps plug into the applicant's own page, data export and erasure, and staff pages.
 
 Dependencies point one way (core ← intake ← groups ← starters), so intake renders the
 applicant's page without knowing about groups or starters: those apps register here, in
@@ -117,6 +117,34 @@ def staff_sections(request, centres) -> list[tuple[StaffSection, dict]]:
     shown = []
     for section in sorted(_staff_sections.values(), key=lambda s: (s.order, s.key)):
         context = section.context(request, centres)
+        if context is not None:
+            shown.append((section, context))
+    return shown
+
+
+@dataclass(frozen=True)
+class GroupSection:
+    """A block on a group's staff page (/stab/grupper/<pk>/): a template and its context."""
+
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict | None]  # (group, request) -> context or None
+    order: int = 100
+
+
+_group_sections: dict[str, GroupSection] = {}
+
+
+def register_group_section(section: GroupSection) -> None:
+    if section.key in _group_sections and _group_sections[section.key] != section:
+        raise RegistryError(f"Group section {section.key!r} is already registered.")
+    _group_sections[section.key] = section
+
+
+def group_sections(group, request) -> list[tuple[GroupSection, dict]]:
+    shown = []
+    for section in sorted(_group_sections.values(), key=lambda s: (s.order, s.key)):
+        context = section.context(group, request)
         if context is not None:
             shown.append((section, context))
     return shown

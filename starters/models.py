@@ -139,9 +139,15 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 name="assignment_status_valid", condition=Q(status__in=AssignmentStatus.values)
             ),
+            # A released assignment keeps answered_at only if the starter had accepted it.
             models.CheckConstraint(
                 name="assignment_answered_when_answered",
-                condition=Q(status=AssignmentStatus.PENDING) | Q(answered_at__isnull=False),
+                condition=~Q(status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.DECLINED])
+                | Q(answered_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="assignment_released_has_time",
+                condition=~Q(status=AssignmentStatus.RELEASED) | Q(released_at__isnull=False),
             ),
         ]
 

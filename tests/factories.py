@@ -193,3 +193,58 @@ class OfferFactory(factory.django.DjangoModelFactory):
         ApplicationFactory, centre=factory.SelfAttribute("..group.centre"), status="offered"
     )
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# Starters -------------------------------------------------------------------------------------
+
+
+class StarterFactory(factory.django.DjangoModelFactory):
+    """A starter with an account, at `centre` (one centre; add more with .centres.add()).
+
+    StarterFactory(centre=c, availability=["tue-evening"], max_groups=2,
+                   user__first_name="Ola")
+    """
+
+    class Meta:
+        model = "starters.Starter"
+        skip_postgeneration_save = True
+
+    class Params:
+        availability = ("mon-evening", "tue-evening", "wed-evening", "thu-evening")
+
+    user = factory.SubFactory(UserFactory, username=factory.Sequence(lambda n: f"igangsetter{n}"))
+    availability_mask = factory.LazyAttribute(
+        lambda o: bitsets.to_mask(o.availability, bitsets.SLOTS)
+    )
+    max_groups = 2
+
+    @factory.post_generation
+    def centre(self, create, extracted, **kwargs):
+        if create:
+            self.centres.add(extracted or CentreFactory())
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """An assignment made by starters.services.assign_starter (so its meetings are booked);
+    status "accepted" or "declined" is then answered by the starter the usual way."""
+
+    class Meta:
+        model = "starters.Assignment"
+
+    group = factory.SubFactory(GroupFactory)
+    starter = factory.SubFactory(StarterFactory, centre=factory.SelfAttribute("..group.centre"))
+    staff = factory.SubFactory(UserFactory)
+    status = "pending"
+
+    @classmethod
+    def _create(cls, model_class, *, group, starter, staff, status, **kwargs):
+        from starters import services
+
+        assignment = services.assign_starter(group, starter, staff=staff, **kwargs)
+        if status == "accepted":
+            return services.accept_assignment(assignment, user=starter.user)
+        if status == "declined":
+            return services.decline_assignment(assignment, user=starter.user)
+        if status == "released":
+            return services.release_assignment(assignment, staff=staff)
+        return assignment

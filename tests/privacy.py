@@ -15,6 +15,18 @@ from selvhjelp.channels import MemorySMSBackend
 from selvhjelp.models import Notification
 
 
+def _decoded(content) -> str:
+    # Attachments (calendar files) are bytes: repr() would hide a non-ASCII marker.
+    return content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+
+
+def _readable(rendered) -> str:
+    """Everything a rendered message shows, attachments decoded."""
+    parts = [rendered.subject, rendered.text, rendered.html]
+    parts += [_decoded(content) for _name, content, _mimetype in rendered.attachments]
+    return "\n".join(parts)
+
+
 def places_with(marker: str, log_records=()) -> list[str]:
     """Every place outside the staff views where the marker was found."""
     found = []
@@ -22,13 +34,16 @@ def places_with(marker: str, log_records=()) -> list[str]:
         if marker in repr(model_to_dict(row)):
             found.append(f"notification {row.pk} row")
         rendered = outbox.render(row)
-        if rendered is not None and marker in repr(rendered):
+        if rendered is not None and marker in _readable(rendered):
             found.append(f"notification {row.pk} ({row.kind}) as rendered")
     for n, message in enumerate(mail.outbox):
         # Decoded parts: a non-ASCII marker is invisible in the encoded message.
         parts = [message.subject, message.body, repr(message.extra_headers), repr(message.to)]
         parts += [str(content) for content, _mimetype in message.alternatives]
-        parts += [repr(attachment) for attachment in message.attachments]
+        parts += [
+            _decoded(getattr(attachment, "content", attachment))
+            for attachment in message.attachments
+        ]
         if any(marker in part for part in parts):
             found.append(f"e-mail {n}: {message.subject!r}")
     for text in MemorySMSBackend.sent:
