@@ -9,13 +9,14 @@ MANAGE := $(PY) manage.py
 # Candidates are *run*, not looked up: a pyenv shim may exist and still fail.
 PYTHON_CANDIDATES := python3.13 python3.12 python3 python
 
-.PHONY: help venv run test lint fmt migrate messages compilemessages bench-outbox clean
+.PHONY: help venv run test lint fmt migrate messages compilemessages bench bench-outbox clean
 
 help:
 	@echo "make run    start the product on http://127.0.0.1:8000 with demo data"
 	@echo "make test   run the test suite"
 	@echo "make lint   ruff check + format check;  make fmt  reformat"
 	@echo "make messages / compilemessages   update / compile translations"
+	@echo "make bench   load-test the staff pages on seed_scale data in PostgreSQL (see README)"
 	@echo "make bench-outbox   dispatch 10 000 messages to a local SMTP server (see README)"
 
 $(PY):
@@ -59,6 +60,12 @@ messages: venv
 
 compilemessages: venv
 	$(MANAGE) compilemessages --ignore '.venv/*'
+
+# Needs DATABASE_URL=postgres://…; SCALE=small for a quick run, REUSE=1 to keep the seeded
+# data, DURATION=seconds per page, BENCH_ARGS for anything else (python -m bench.run --help).
+bench: venv
+	$(PY) -m bench.run --scale $${SCALE:-full} --seconds $${DURATION:-15} \
+	  $$( [ -n "$${REUSE:-}" ] && echo --reuse ) $${BENCH_ARGS:-}
 
 # Uses DATABASE_URL like everything else: run it against PostgreSQL for real figures.
 bench-outbox: venv migrate

@@ -17,6 +17,27 @@ from intake.models import Application
 
 UPCOMING_DAYS = 28
 UPCOMING_SHOWN = 30
+# What the overview shows of a group and a meeting: whole centre rows (dozens of policy
+# columns) per group are not loaded.
+GROUP_FIELDS = [
+    "name",
+    "status",
+    "weekday",
+    "start_time",
+    "start_date",
+    "min_size",
+    "max_size",
+    "fragile_below",
+    "centre__name",
+]
+MEETING_FIELDS = [
+    "starts_at",
+    "is_opening",
+    "is_followup",
+    "group__name",
+    "group__centre__name",
+    "room__name",
+]
 
 
 def _weeks(since, now) -> int:
@@ -59,12 +80,16 @@ def context(request, centres) -> dict | None:
         for group in Group.objects.filter(
             centre__in=centres, status__in=[GroupStatus.FORMING, *GroupStatus.running()]
         )
-        .select_related("centre", "room")
+        .select_related("centre")
+        .only(*GROUP_FIELDS)
         .with_seats(now)
         .order_by("start_date", "name")
     ]
+    weekdays = {}
     for group in groups:
-        group.weekday_name = weekday_label(group.weekday)
+        if group.weekday not in weekdays:
+            weekdays[group.weekday] = weekday_label(group.weekday)
+        group.weekday_name = weekdays[group.weekday]
     forming = [group for group in groups if group.status == GroupStatus.FORMING]
     running = [group for group in groups if group.status in GroupStatus.running()]
     upcoming = list(
@@ -77,6 +102,7 @@ def context(request, centres) -> dict | None:
         .filter(Q(is_opening=True) | Q(is_followup=True))
         .exclude(group__status=GroupStatus.ENDED)
         .select_related("group__centre", "room")
+        .only(*MEETING_FIELDS)
         .order_by("starts_at")[:UPCOMING_SHOWN]
     )
     return {

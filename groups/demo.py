@@ -17,6 +17,7 @@ from groups.models import Group, Membership, Room
 from intake import services as intake
 from intake.enums import Source
 from intake.models import Application
+from selvhjelp.models import Theme
 
 DEMO_ROOMS = [
     {"name": "Samtalerommet", "capacity": 10, "accessibility": "Trinnfri adkomst, heis."},
@@ -53,6 +54,31 @@ ENDED_PEOPLE = [
 ]
 
 
+# More people waiting, so the proposed new groups have something to work with: a
+# Wednesday evening with one person too many for a group, a Monday daytime group just
+# big enough, and a few no group can take yet (alone at their times, or a theme group
+# nobody else asked for). Added after the forming group is made, so it is not theirs.
+# "first last", born, gender, availability, areas, weeks waited
+MATCHING_PEOPLE = [
+    ("Camilla Vik", "1985-02-14", "woman", "wed-evening thu-evening", "anxiety", 14),
+    ("Espen Hagen", "1982-06-01", "man", "wed-evening", "work burnout", 13),
+    ("Ida Sørensen", "1990-09-09", "woman", "wed-evening mon-evening", "loneliness", 12),
+    ("Magnus Berge", "1987-03-03", "man", "wed-evening tue-evening", "depression", 10),
+    ("Thea Lien", "1994-05-20", "woman", "wed-evening", "transition", 9),
+    ("Anders Myhre", "1979-11-02", "man", "wed-evening thu-evening", "grief", 8),
+    ("Sara Amundsen", "1983-07-07", "unspecified", "wed-evening tue-evening", "anxiety work", 4),
+    ("Jon Rustad", "1996-01-25", "man", "wed-evening", "loneliness", 3),
+    ("Mona Strøm", "1989-10-12", "woman", "wed-evening", "carer", 2),
+    ("Bjørg Tangen", "1958-04-04", "woman", "mon-day", "illness", 16),
+    ("Arne Bakken", "1956-08-18", "man", "mon-day wed-day", "carer", 12),
+    ("Solveig Eriksen", "1961-12-05", "woman", "mon-day", "grief", 7),
+    ("Knut Røed", "1964-02-28", "man", "mon-day thu-day", "illness other", 6),
+    ("Vilde Nes", "2001-06-15", "woman", "sat-day", "anxiety", 6),
+    ("Sigrid Moe", "1972-03-30", "woman", "fri-day", "grief", 5),
+]
+THEME_WISHES = {"Sigrid": "sorg"}  # a grief group nobody else asked for
+
+
 def _on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
@@ -71,10 +97,12 @@ def _rooms(centre) -> dict[str, Room]:
     return rooms
 
 
-def _participant(centre, staff, person, applied: date) -> Application:
+def _participant(centre, staff, person, applied: date, *, areas=(), theme=None) -> Application:
     """A demo participant who went through intake and waits for a group."""
     first, last, born, gender, slots = person
-    email = f"{first}.{last}@example.no".lower().replace("å", "a")
+    email = f"{first}.{last}@example.no".lower().translate(
+        str.maketrans({"å": "a", "ø": "o", "æ": "ae"})
+    )
     application = Application.objects.filter(centre=centre, email=email).first()
     if application is not None:
         return application
@@ -87,6 +115,8 @@ def _participant(centre, staff, person, applied: date) -> Application:
         birth_date=born,
         availability=slots,
         gender=gender,
+        areas=list(areas),
+        theme=theme,
     )
     # Like the intake demo: no receipt for a demo person who "applied" months ago.
     application = intake._create(data, source=Source.WEB)
@@ -177,6 +207,21 @@ def _ended_group(centre, staff, room: Room, today: date) -> None:
     services.end_group(group, ended_on=ended_on, staff=staff)
 
 
+def _waiting_list(centre, staff, today: date) -> None:
+    themes = {theme.slug: theme for theme in Theme.objects.filter(centre=centre)}
+    for name, born, gender, slots, areas, weeks in MATCHING_PEOPLE:
+        first, last = name.split(" ")
+        person = (first, last, date.fromisoformat(born), gender, slots.split())
+        _participant(
+            centre,
+            staff,
+            person,
+            today - timedelta(weeks=weeks),
+            areas=areas.split(),
+            theme=themes.get(THEME_WISHES.get(first, "")),
+        )
+
+
 @transaction.atomic
 def fill(centre) -> None:
     rooms = _rooms(centre)
@@ -189,3 +234,4 @@ def fill(centre) -> None:
         _started_group(centre, staff, rooms["Peisestua"], today)
     if FORMING not in existing:
         _forming_group(centre, staff, rooms["Samtalerommet"], today)
+    _waiting_list(centre, staff, today)

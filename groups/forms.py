@@ -5,6 +5,7 @@ in use, a time that has passed); the services check the rules that need the data
 room that is taken, a full group) and say why in their own message.
 """
 
+import re
 from datetime import date, datetime
 
 from django import forms
@@ -12,10 +13,12 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from groups import proposals
 from groups.enums import Frequency, LeaveReason
 from groups.models import Group, Room
 from groups.schedule import MAX_MINUTES, MIN_MINUTES, OSLO
 from intake.forms.fields import clean_text
+from selvhjelp import bitsets
 from selvhjelp.enums import Language, Weekday
 from selvhjelp.models import Centre, Theme
 
@@ -510,3 +513,275 @@ class LeaveForm(forms.Form):
                 _("Record that someone left once it has happened."), code="future"
             )
         return day
+
+
+# Matching: candidates and proposed groups ------------------------------------------------------
+
+
+def posted_ids(values) -> list[int]:
+    """The whole numbers among posted values (the forms refuse the rest)."""
+    return [int(value) for value in values if re.fullmatch(r"[0-9]{1,11}", str(value))]
+
+
+class ChooseCandidatesForm(forms.Form):
+    """Which of a group's candidates to offer a place. `known` holds the centre's
+    applications among the posted ids: anything else is refused as a whole."""
+
+    people = forms.TypedMultipleChoiceField(
+        label=_("People to offer a place"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose at least one person."),
+            "invalid_choice": _("Choose people from the list."),
+        },
+    )
+
+    def __init__(self, *args, known, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].choices = [(pk, str(pk)) for pk in known]
+
+
+class ProposalGroupForm(forms.Form):
+    """One proposed group: when and where it meets, and who is in it.
+
+    `waiting_list` is the groups.proposals.WaitingList the page was made from; `known` maps
+    the ids the form may name to the centre's applications (the waiting ones, and any
+    posted one that has stopped waiting, so the form can say so).
+    """
+
+    drop = forms.BooleanField(label=_("Leave this group out"), required=False)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        error_messages={
+            "required": _("Give the group a name."),
+            "max_length": _("Keep the name to at most %(limit_value)d characters."),
+        },
+    )
+    theme = forms.ChoiceField(label=_("Kind of group"))
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"),
+        coerce=int,
+        choices=weekday_choices,
+        error_messages={
+            "required": _("Choose the weekday the group meets."),
+            "invalid_choice": _("Choose the weekday the group meets."),
+        },
+    )
+    start_time = time_field(_("Starts at"))
+    start_date = date_field(_("Opening meeting"))
+    room = forms.TypedChoiceField(
+        label=_("Room"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the room the group meets in."),
+            "invalid_choice": _("Choose one of the centre's rooms."),
+        },
+    )
+    members = forms.TypedMultipleChoiceField(
+        label=_("People in the group"),
+        coerce=int,
+        required=False,
+        error_messages={"invalid_choice": _("Choose people from the centre's waiting list.")},
+    )
+    add = forms.TypedChoiceField(
+        label=_("Add a person"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose someone from the waiting list.")},
+    )
+
+    def __init__(self, *args, waiting_list, known: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waiting_list = waiting_list
+        self.known = known
+        self.fields["theme"].choices = [
+            (MIXED, _("A mixed group")),
+            *((str(pk), theme.display_name) for pk, theme in waiting_list.active_themes.items()),
+        ]
+        self.fields["room"].choices = [
+            ("", _("Choose a room")),
+            *((pk, room.name) for pk, room in waiting_list.rooms.items()),
+        ]
+        self.fields["members"].choices = [(pk, str(pk)) for pk in known]
+        self.fields["add"].choices = [("", "")] + [(pk, str(pk)) for pk in waiting_list.waiting]
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.cleaned_data.get("drop"):
+            # A group left out is not checked: its other fields do not matter.
+            self._errors = forms.utils.ErrorDict()
+            self.cleaned_data = {"drop": True}
+
+    def clean_name(self):
+        name = clean_text(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Give the group a name."), code="required")
+        if name.lower() in self.waiting_list.group_names:
+            raise forms.ValidationError(
+                _("The centre already has a group called “%(name)s”.") % {"name": name},
+                code="taken",
+            )
+        return name
+
+    def clean_start_date(self):
+        day = self.cleaned_data["start_date"]
+        if day < self.waiting_list.today:
+            raise forms.ValidationError(
+                _("The opening meeting cannot be in the past."), code="past"
+            )
+        return day
+
+    def _person_name(self, pk) -> str:
+        person = self.known[pk]
+        return f"{person.first_name} {person.last_name}"
+
+    def clean(self):
+        cleaned = super().clean()
+        data = self.waiting_list
+        members = list(dict.fromkeys(cleaned.get("members") or []))
+        if cleaned.get("add") is not None and cleaned["add"] not in members:
+            members.append(cleaned["add"])
+        cleaned["members"] = members
+        stale = [pk for pk in members if pk not in data.waiting]
+        if stale:
+            self.add_error(
+                "members",
+                _(
+                    "No longer waiting for a group (they may have been offered a place in the "
+                    "meantime): %(names)s. Take them out and check again."
+                )
+                % {"names": ", ".join(self._person_name(pk) for pk in stale)},
+            )
+        if not members:
+            self.add_error(None, _("Choose at least one person, or leave the group out."))
+        max_size = data.centre.group_max_size
+        if len(members) > max_size:
+            self.add_error(
+                "members",
+                _("A group holds at most %(max)s people; this one has %(count)s.")
+                % {"max": max_size, "count": len(members)},
+            )
+        weekday, start = cleaned.get("weekday"), cleaned.get("start_time")
+        day, room_id = cleaned.get("start_date"), cleaned.get("room")
+        if day is not None and weekday is not None and day.weekday() != weekday:
+            self.add_error(
+                "start_date",
+                _(
+                    "%(date)s is a %(day)s. The opening meeting must be on the group's "
+                    "weekday, %(weekday)s."
+                )
+                % {
+                    "date": show_date(day),
+                    "day": weekday_label(day.weekday()),
+                    "weekday": weekday_label(weekday),
+                },
+            )
+        if weekday is None or start is None:
+            return cleaned
+        slot = proposals.slot_key(weekday, start)
+        cannot = [
+            pk
+            for pk in members
+            if pk in data.waiting and not proposals.can_meet(data.waiting[pk], slot)
+        ]
+        if cannot:
+            self.add_error(
+                "members",
+                _("Cannot meet %(slot)s: %(names)s.")
+                % {
+                    "slot": bitsets.slot_label(slot),
+                    "names": ", ".join(self._person_name(pk) for pk in cannot),
+                },
+            )
+        room = data.rooms.get(room_id)
+        if room is not None and len(members) > room.capacity:
+            self.add_error(
+                "room",
+                _("%(room)s seats %(seats)s; the group has %(count)s.")
+                % {"room": room.name, "seats": room.capacity, "count": len(members)},
+            )
+        if room is not None and day is not None and not self.has_error("start_date"):
+            clash = data.room_clash(room.pk, weekday, start, day)
+            if clash is not None:
+                self.add_error("room", _room_taken(room, clash))
+        if not self.errors:
+            theme_key = cleaned.get("theme") or MIXED
+            cleaned["plan"] = proposals.Plan(
+                name=cleaned["name"],
+                weekday=weekday,
+                start_time=start,
+                start_date=day,
+                room=room,
+                theme=None if theme_key == MIXED else data.themes[int(theme_key)],
+                member_ids=members,
+            )
+        return cleaned
+
+    @property
+    def kept(self) -> bool:
+        return not self.cleaned_data.get("drop") and "plan" in self.cleaned_data
+
+
+def _room_taken(room, clash) -> str:
+    return _("%(room)s is booked by “%(group)s” at %(when)s.") % {
+        "room": room.name,
+        "group": clash.group_name,
+        "when": timezone.localtime(clash.starts_at).strftime("%d.%m.%Y %H:%M"),
+    }
+
+
+class BaseProposalFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        plans = [form.cleaned_data["plan"] for form in self.forms if form.kept]
+        seen, twice, names = {}, [], set()
+        for plan in plans:
+            for pk in plan.member_ids:
+                if pk in seen and pk not in twice:
+                    twice.append(pk)
+                seen[pk] = plan
+            if plan.name.lower() in names:
+                raise forms.ValidationError(
+                    _("Two groups are called “%(name)s”. Give each its own name.")
+                    % {"name": plan.name}
+                )
+            names.add(plan.name.lower())
+        if twice:
+            people = self.forms[0].known
+            raise forms.ValidationError(
+                _("In more than one group: %(names)s. Keep each person in one group.")
+                % {
+                    "names": ", ".join(
+                        f"{people[pk].first_name} {people[pk].last_name}" for pk in twice
+                    )
+                }
+            )
+        data = self.forms[0].waiting_list if self.forms else None
+        booked = []
+        for plan in plans:
+            clash = data.room_clash(
+                plan.room.pk, plan.weekday, plan.start_time, plan.start_date, also=booked
+            )
+            if clash is not None:
+                raise forms.ValidationError(_room_taken(plan.room, clash))
+            booked += [
+                (plan.room.pk, busy)
+                for busy in proposals.meetings_as_busy(
+                    data.centre, plan.name, plan.weekday, plan.start_time, plan.start_date
+                )
+            ]
+
+
+MAX_PROPOSED_GROUPS = 30
+
+ProposalFormSet = forms.formset_factory(
+    ProposalGroupForm,
+    formset=BaseProposalFormSet,
+    extra=0,
+    max_num=MAX_PROPOSED_GROUPS,
+    absolute_max=MAX_PROPOSED_GROUPS,
+    validate_max=True,
+)

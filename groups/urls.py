@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups.views import public, staff
+from groups.views import matching, public, staff
 
 urlpatterns = [
     # The participant, on their own page (the signed token is the key)
@@ -9,9 +9,15 @@ urlpatterns = [
     # Staff
     path("stab/grupper/", staff.group_list, name="staff-groups"),
     path("stab/grupper/ny/", staff.group_new, name="staff-group-new"),
+    path("stab/grupper/forslag/", matching.group_proposals, name="staff-group-proposals"),
     path("stab/grupper/<int:pk>/", staff.group_detail, name="staff-group"),
     path("stab/grupper/<int:pk>/endre/", staff.group_edit, name="staff-group-edit"),
     path("stab/grupper/<int:pk>/plasser/", staff.place, name="staff-group-place"),
+    path(
+        "stab/grupper/<int:pk>/kandidater/",
+        matching.group_candidates,
+        name="staff-group-candidates",
+    ),
     path("stab/grupper/<int:pk>/apne/", staff.record_opening, name="staff-group-open"),
     path("stab/grupper/<int:pk>/lukk/", staff.close_again, name="staff-group-close"),
     path("stab/grupper/<int:pk>/avslutt/", staff.end_group, name="staff-group-end"),

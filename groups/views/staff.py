@@ -11,11 +11,12 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from groups import services
+from groups import proposals, services
 from groups.enums import GroupStatus, LeaveReason, MeetingStatus
 from groups.forms import (
     LEAVE_REASONS,
@@ -33,12 +34,12 @@ from groups.forms import (
     weekday_label,
 )
 from groups.models import AbsenceNotice, Group, Meeting, Membership, Offer, Room
-from selvhjelp import audit, bitsets
+from groups.views.matching import CANDIDATES_ON_GROUP_PAGE, ranked_rows
+from selvhjelp import audit, registry
 from selvhjelp.models import Centre, Theme
 from selvhjelp.permissions import staff_required
 
 ENDED_SHOWN = 50  # the most recently ended groups on the list
-CANDIDATES_SHOWN = 100  # the longest-waiting people offered in the "place someone" list
 NOTICES_SHOWN = 50
 
 PERSON_FIELDS = ["application", "application__first_name", "application__last_name"]
@@ -164,24 +165,10 @@ def group_new(request):
 # One group ----------------------------------------------------------------------------------
 
 
-def _candidates(group: Group, now) -> list[dict]:
-    """Waiting people of the group's centre who can meet at its slot, longest waiting first."""
-    if group.status not in GroupStatus.accepting():
-        return []
-    slot = bitsets.slot_at(group.weekday, group.start_time)
-    applications = (
-        services.waiting_applications(group)
-        .available_at([slot])
-        .only("first_name", "last_name", "birth_date", "applied_at")
-        .order_by("applied_at", "id")[:CANDIDATES_SHOWN]
-    )
-    return [
-        {
-            "application": application,
-            "weeks": max((now - application.applied_at).days // 7, 0),
-        }
-        for application in applications
-    ]
+def _candidates(group: Group, now) -> dict:
+    """The few waiting people who fit the group best, with reasons; all on their own page."""
+    ranked = proposals.candidates_for(group, now)
+    return {"rows": ranked_rows(ranked[:CANDIDATES_ON_GROUP_PAGE]), "total": len(ranked)}
 
 
 @staff_required
@@ -234,10 +221,13 @@ def group_detail(request, pk):
         "former": [m for m in memberships if m.left_on is not None],
         "offers": offers,
         "candidates": _candidates(group, now),
-        "candidates_shown": CANDIDATES_SHOWN,
         "meetings": meetings,
         "notices": notices,
         "rooms": rooms,
+        # Rendered once: every coming meeting's move form repeats the centre's rooms.
+        "room_options": format_html_join(
+            "", '<option value="{}">{}</option>', ((room.pk, room.name) for room in rooms)
+        ),
         "openings": openings,
         "leave_reasons": LEAVE_REASONS,
         "today": timezone.localdate(),
@@ -246,6 +236,11 @@ def group_detail(request, pk):
         "ended": group.status == GroupStatus.ENDED,
         "opening_form": OpeningForm(initial={"decided_on": timezone.localdate()}),
         "end_form": EndForm(initial={"ended_on": timezone.localdate()}),
+        # Blocks of apps to the right (starters), registered in selvhjelp.registry.
+        "sections": [
+            {"template": section.template, "context": section_context}
+            for section, section_context in registry.group_sections(group, request)
+        ],
     }
     return render(request, "groups/staff/group_detail.html", context)
 

@@ -7,9 +7,11 @@ Pages with personal data are never cached. Every change goes through intake.serv
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -17,12 +19,13 @@ from intake import audit_labels, services
 from intake.enums import Area, Source, Status
 from intake.forms.staff import (
     ApplicationFilterForm,
+    EraseForm,
     NoteForm,
     StaffApplicationForm,
     StatusForm,
-    availability_summary,
+    short_slot_label,
 )
-from intake.models import Application, IntakeNote
+from intake.models import Application, IntakeNote, age_on
 from selvhjelp import bitsets
 from selvhjelp.models import AuditEvent, Centre, Theme
 from selvhjelp.permissions import staff_required
@@ -112,22 +115,67 @@ def application_list(request):
         .only(*LIST_FIELDS)
     )
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    rows = [
-        {
-            "application": application,
-            "weeks": _weeks_since(application.applied_at, now),
-            "availability": availability_summary(application.availability_mask),
-        }
-        for application in page.object_list
-    ]
     context = {
         "form": form,
+        # The filter form renders the same for the same choices and values: cached (the
+        # template's {% cache %}) unless it has errors to show.
+        "filter_cache_key": None if form.errors else _filter_cache_key(request, centres, themes),
         "page": page,
-        "rows": rows,
+        "rows": _list_rows(page.object_list, timezone.now()),
         "several_centres": len(centres) > 1,
     }
     return render(request, "intake/staff/application_list.html", context)
+
+
+def _filter_cache_key(request, centres, themes) -> str:
+    values = sorted((key, request.GET.getlist(key)) for key in request.GET if key != "page")
+    choices = [(c.slug, c.name) for c in centres], [(t.pk, t.display_name) for t in themes]
+    return repr((translation.get_language(), values, choices))
+
+
+def _list_rows(applications, now) -> list[dict]:
+    """Each row's cells as text, worked out here: 50 rows of template filters and {% url %}
+    cost more than the rest of the page together."""
+    today = timezone.localdate(now)
+    statuses = {status.value: capfirst(status.label) for status in Status}
+    sources = {source.value: capfirst(source.label) for source in Source}
+    # Translated once per page, not once per row (gettext is not free).
+    mixed = _("Mixed")
+    slots = [(1 << n, short_slot_label(slot)) for n, slot in enumerate(bitsets.SLOTS)]
+    weeks_texts, availabilities, groups = {}, {}, {}
+    # reverse() once: the application's URL differs from row to row only in the id.
+    marker = "2147483647"
+    detail = reverse("staff-application", args=[int(marker)])
+    rows = []
+    for application in applications:
+        applied = timezone.localtime(application.applied_at)
+        weeks = _weeks_since(application.applied_at, now)
+        if weeks not in weeks_texts:
+            weeks_texts[weeks] = ngettext("%(counter)s week", "%(counter)s weeks", weeks) % {
+                "counter": weeks
+            }
+        mask = application.availability_mask
+        if mask not in availabilities:
+            availabilities[mask] = ", ".join(label for bit, label in slots if mask & bit)
+        theme = application.theme
+        if theme is not None and theme.pk not in groups:
+            groups[theme.pk] = theme.display_name
+        rows.append(
+            {
+                "application": application,
+                "url": detail.replace(marker, str(application.pk)),
+                "age": age_on(application.birth_date, today),
+                "status": statuses[application.status],
+                "applied_iso": applied.isoformat(),
+                "applied_on": applied.strftime("%d.%m.%Y"),
+                "weeks": weeks,
+                "weeks_text": weeks_texts[weeks],
+                "availability": availabilities[mask],
+                "group": groups[theme.pk] if theme is not None else mixed,
+                "source": sources[application.source],
+            }
+        )
+    return rows
 
 
 def _timeline(application) -> list[dict]:
@@ -178,6 +226,7 @@ def application_detail(request, pk):
         "note_form": NoteForm(),
         "status_actions": _status_actions(application),
         "status_form": StatusForm(),
+        "erase_form": EraseForm(),
     }
     return render(request, "intake/staff/application_detail.html", context)
 
@@ -236,6 +285,21 @@ def change_status(request, pk):
             _("The status is now “%(status)s”.") % {"status": Status(application.status).label},
         )
     return redirect("staff-application", pk=application.pk)
+
+
+@staff_required
+@never_cache
+@require_POST
+def erase(request, pk):
+    """The person asked the centre to delete everything: the same erasure as on their page."""
+    application = _application_for(request, pk)
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was deleted: %(errors)s") % {"errors": _errors(form)})
+        return redirect("staff-application", pk=application.pk)
+    services.erase(application, staff=request.user, request=request)
+    messages.success(request, _("Everything stored about the person has been deleted."))
+    return redirect("staff-applications")
 
 
 @staff_required

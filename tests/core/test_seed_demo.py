@@ -50,7 +50,7 @@ def test_seed_demo_twice_gives_the_same_data(settings, capsys):
     assert len(first["core.Centre"]) == 1
     assert len(first["groups.Room"]) == 3
     statuses = list(Application.objects.values_list("status", flat=True))
-    assert len(statuses) == 23
+    assert len(statuses) == 38
     assert set(statuses) == {"received", "in_dialogue", "waiting", "withdrawn", "offered", "placed"}
 
 

@@ -138,29 +138,26 @@ def test_members_show_their_dates_and_signature(staff_1_client, group):
     assert "Fikk det de trengte" in body
 
 
-def test_the_place_list_has_only_waiting_people_who_can_meet_at_the_slot(
+def test_the_place_list_ranks_the_waiting_people_who_can_meet_at_the_slot(
     staff_1_client, centre_1, centre_2, group
 ):
     theme = Theme.objects.create(centre=centre_1, slug="sorg", name="Sorggruppe")
     applied = timezone.now() - timedelta(weeks=5)
-    longest = waiting(centre_1, first_name="Anne", last_name="Aas", age=44, applied_at=applied)
-    newer = waiting(centre_1, first_name="Bjørn", last_name="Bakke", age=51)
+    waiting(centre_1, first_name="Anne", last_name="Aas", age=44, applied_at=applied)
+    waiting(centre_1, first_name="Bjørn", last_name="Bakke", age=51)
     waiting(centre_1, first_name="Dagtid", availability=["mon-day"])
-    waiting(centre_1, first_name="Tema", theme=theme)
+    waiting(centre_1, first_name="Tema", last_name="Toft", theme=theme)
     waiting(centre_2, first_name="Sør")
     ApplicationFactory(centre=centre_1, first_name="Mottatt", availability=["mon-evening"])
 
-    body = text(staff_1_client.get(page_of(group)))
+    rows = table_rows(text(staff_1_client.get(page_of(group))), "candidates")
 
-    options = re.findall(
-        r'<option value="(\d+)">\s*(.*?)\s*</option>',
-        re.search(r'<select[^>]*name="application".*?</select>', body, re.S).group(0),
-        re.S,
-    )
-    assert [(int(pk), re.sub(r"\s+", " ", label)) for pk, label in options] == [
-        (longest.pk, "Anne Aas, 44 år, har ventet 5 uker"),
-        (newer.pk, "Bjørn Bakke, 51 år, har ventet 0 uker"),
+    assert [row[1:4] for row in rows] == [
+        ["Anne Aas", "44", "Vil ikke oppgi"],
+        ["Bjørn Bakke", "51", "Vil ikke oppgi"],
+        ["Tema Toft", "35", "Vil ikke oppgi"],
     ]
+    assert rows[2][5].endswith("Å tenke på: ønsket en annen type gruppe")
 
 
 def test_the_meetings_show_their_kind_holiday_and_changes(staff_1_client, centre_1, room):
