@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from groups.digest import digest_context
 from groups.enums import GroupStatus, MeetingStatus, NoticeKind, OfferStatus
 from groups.models import AbsenceNotice, Group, Meeting, Membership, Offer
 from groups.public_section import describe_meeting, describe_room, describe_slot
@@ -128,6 +129,34 @@ def offer_attachments(notification) -> list:
         return []
     first = _coming(offer.group, limit=1)
     return [ics.attachment(meeting_event(first[0]))] if first else []
+
+
+# groups.offer_reminder and groups.meeting_reminder -----------------------------------------
+
+
+def offer_reminder_context(notification) -> dict | None:
+    return offer_context(notification)  # the same facts; None once answered or lapsed
+
+
+def meeting_reminder_context(notification) -> dict | None:
+    """Only for a planned opening or follow-up meeting at the time it was queued for, and
+    only while the recipient is still a member."""
+    meeting = _meeting(notification)
+    if (
+        meeting is None
+        or meeting.status != MeetingStatus.PLANNED
+        or meeting.sequence != notification.params.get("sequence")
+        or not (meeting.is_opening or meeting.is_followup)
+        or meeting.starts_at <= timezone.now()
+        or not _is_member(notification, meeting.group)
+    ):
+        return None
+    return {
+        **_meeting_context(notification, meeting),
+        "first_name": notification.to_name,
+        "is_opening": meeting.is_opening,
+        "on_the_day": notification.params.get("which") == "morning",
+    }
 
 
 # groups.meeting_cancelled and groups.meeting_moved -----------------------------------------
@@ -257,7 +286,7 @@ def absence_context(notification) -> dict | None:
 
 # groups.staff_alert -----------------------------------------------------------------------
 
-ALERTS = {"ready", "fragile", "leaving"}
+ALERTS = {"ready", "fragile", "leaving", "short"}
 
 
 def _is_staff(notification, group: Group) -> bool:
@@ -299,6 +328,8 @@ def staff_alert_context(notification) -> dict | None:
         "group_name": group.name,
         "centre": group.centre,
         "members": group.memberships.active().count(),
+        "offered": group.offers.open().filter(expires_at__gt=timezone.now()).count(),
+        "start_date": group.start_date,
         "min_size": group.min_size,
         "member": member,
         "link": outbox.absolute(reverse("staff-group", args=[group.pk])),
@@ -314,6 +345,18 @@ KINDS = [
         template="groups/offer",
         context=offer_context,
         attachments=offer_attachments,
+    ),
+    outbox.Kind(
+        "groups.offer_reminder",
+        label=_("Reminder of an offer not yet answered"),
+        template="groups/offer_reminder",
+        context=offer_reminder_context,
+    ),
+    outbox.Kind(
+        "groups.meeting_reminder",
+        label=_("Reminder before the opening or follow-up meeting"),
+        template="groups/meeting_reminder",
+        context=meeting_reminder_context,
     ),
     outbox.Kind(
         "groups.meeting_cancelled",
@@ -340,6 +383,12 @@ KINDS = [
         label=_("A member cannot come, or wants to stop"),
         template="groups/absence",
         context=absence_context,
+    ),
+    outbox.Kind(
+        "groups.digest",
+        label=_("Weekly summary for staff"),
+        template="groups/digest",
+        context=digest_context,
     ),
     outbox.Kind(
         "groups.staff_alert",

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups import schedule
+from groups import schedule, signals
 from groups.enums import Frequency, GroupStatus, LeaveReason, MeetingStatus, NoticeKind, OfferStatus
 from groups.models import (
     AbsenceNotice,
@@ -27,6 +27,7 @@ from groups.models import (
 from intake import services as intake
 from intake.enums import Status
 from selvhjelp import audit, outbox
+from selvhjelp.enums import Channel
 from selvhjelp.models import Centre
 
 HORIZON = timedelta(weeks=26)  # meetings are planned half a year ahead
@@ -132,7 +133,9 @@ def _check_room(room: Room, slots: list[tuple[datetime, datetime]], *, group: Gr
                 raise RoomTakenElsewhere(room=room.name, when=when)
 
 
-def _mark_followup(group: Group) -> None:
+def _mark_followup(group: Group) -> bool:
+    """Flag the follow-up meeting by the centre's rule; True if another meeting has it now."""
+    before = set(group.meetings.filter(is_followup=True).values_list("pk", flat=True))
     held = list(group.meetings.planned().order_by("starts_at").values_list("index", "starts_at"))
     tuples = [(index, timezone.localtime(start).date()) for index, start in held]
     centre = group.centre
@@ -142,6 +145,7 @@ def _mark_followup(group: Group) -> None:
     group.meetings.filter(is_followup=True).exclude(index=index).update(is_followup=False)
     if index is not None:
         group.meetings.filter(index=index).update(is_followup=True)
+    return before != set(group.meetings.filter(is_followup=True).values_list("pk", flat=True))
 
 
 def _plan(group: Group, *, from_date: date, skip=frozenset()) -> list[Meeting]:
@@ -273,10 +277,12 @@ def change_pattern(
     for meeting_pk in old:
         outbox.cancel_pending(about=Meeting(pk=meeting_pk))
     _plan(group, from_date=from_date)
+    signals.meetings_replanned.send(sender=Group, group=group)
     audit.record(
         "group.pattern_changed", request=request, actor=staff, centre=group.centre, obj=group
     )
     _tell_members(group, "groups.schedule_changed", key=f"pattern:{timezone.now():%Y%m%d%H%M%S}")
+    _remind_members(group)
     return group
 
 
@@ -291,7 +297,10 @@ def cancel_meeting(meeting: Meeting, *, staff, note: str = "", request=None) -> 
     meeting.change_note = note[:200]
     meeting.save(update_fields=["status", "sequence", "change_note"])
     outbox.cancel_pending(about=meeting)
-    _mark_followup(meeting.group)
+    followup_changed = _mark_followup(meeting.group)
+    signals.meeting_cancelled.send(sender=Meeting, meeting=meeting)
+    if followup_changed:
+        signals.meetings_replanned.send(sender=Group, group=meeting.group)
     audit.record(
         "meeting.cancelled", request=request, actor=staff, centre=meeting.group.centre, obj=meeting
     )
@@ -301,6 +310,7 @@ def cancel_meeting(meeting: Meeting, *, staff, note: str = "", request=None) -> 
         key=f"m{meeting.pk}:s{meeting.sequence}",
         about=meeting,
     )
+    _remind_members(meeting.group)  # a cancelled opening or follow-up moves the role on
     return meeting
 
 
@@ -356,7 +366,10 @@ def move_meeting(
         ]
     )
     outbox.cancel_pending(about=meeting)
-    _mark_followup(meeting.group)
+    followup_changed = _mark_followup(meeting.group)
+    signals.meeting_moved.send(sender=Meeting, meeting=meeting)
+    if followup_changed:
+        signals.meetings_replanned.send(sender=Group, group=meeting.group)
     audit.record(
         "meeting.moved", request=request, actor=staff, centre=meeting.group.centre, obj=meeting
     )
@@ -366,6 +379,7 @@ def move_meeting(
         key=f"m{meeting.pk}:s{meeting.sequence}",
         about=meeting,
     )
+    _remind_members(meeting.group)
     return meeting
 
 
@@ -409,6 +423,7 @@ def place_applicant(group: Group, application, *, staff, request=None) -> Offer:
         centre=group.centre,
         params={"offer_id": offer.pk},
     )
+    _remind_about_offer(offer, group.centre)
     return offer
 
 
@@ -445,6 +460,8 @@ def _accept(offer: Offer, *, request=None) -> Membership:
     )
     intake.mark_placed(offer.application, request=request)
     outbox.cancel_pending(about=offer)
+    membership.application = offer.application
+    _remind_members(group, memberships=[membership])
     audit.record("offer.accepted", request=request, centre=group.centre, obj=offer)
     if group.memberships.active().count() == group.min_size:
         _alert_staff(group, "ready")
@@ -589,6 +606,7 @@ def end_group(group: Group, *, ended_on: date, staff, request=None) -> Group:
     future.update(status=MeetingStatus.CANCELLED)
     group.status, group.ended_on = GroupStatus.ENDED, ended_on
     group.save(update_fields=["status", "ended_on"])
+    signals.group_ended.send(sender=Group, group=group)
     audit.record("group.ended", request=request, actor=staff, centre=group.centre, obj=group)
     return group
 
@@ -674,6 +692,86 @@ def send_notice(
 # Messages to members and staff -----------------------------------------------------------
 
 
+def _reminder_recipient(application) -> tuple[outbox.Recipient, str]:
+    """Reminders go by the channel the person chose (a text message to their mobile, or
+    e-mail)."""
+    channel = application.reminder_channel
+    address = str(application.phone) if channel == Channel.SMS else application.email
+    recipient = outbox.Recipient(
+        address, application.language, application.first_name, ref=application
+    )
+    return recipient, channel
+
+
+def _remind_about_offer(offer: Offer, centre: Centre) -> None:
+    if not centre.offer_reminder_days:
+        return
+    due = offer.created_at + timedelta(days=centre.offer_reminder_days)
+    if due >= offer.expires_at:
+        return
+    recipient, channel = _reminder_recipient(offer.application)
+    outbox.notify(
+        "groups.offer_reminder",
+        recipient=recipient,
+        channel=channel,
+        key=f"groups.offer_reminder:{offer.pk}",
+        due_at=due,
+        about=offer,
+        centre=centre,
+        params={"offer_id": offer.pk},
+    )
+
+
+REMINDER_HOUR = time(10, 0)  # the days-before reminder, at a friendly hour
+MORNING_HOUR = time(8, 0)  # the morning of the opening meeting
+
+
+def _meeting_reminders(meeting: Meeting, centre: Centre, now: datetime):
+    """(which, due) of the participant reminders for an opening or follow-up meeting."""
+    day = timezone.localtime(meeting.starts_at).date()
+    before = day - timedelta(days=centre.meeting_reminder_days)
+    due = [("before", datetime.combine(before, REMINDER_HOUR, tzinfo=schedule.OSLO))]
+    if meeting.is_opening:
+        morning = datetime.combine(day, MORNING_HOUR, tzinfo=schedule.OSLO)
+        if morning < meeting.starts_at - timedelta(hours=1):
+            due.append(("morning", morning))
+    return [(which, at) for which, at in due if at > now]
+
+
+def _remind_members(group: Group, *, memberships=None) -> None:
+    """Queue the participants' reminders for the group's coming opening and follow-up
+    meetings. Keys carry the meeting's sequence, so a moved meeting gets new ones (its old
+    ones were cancelled with it) and calling this twice adds nothing."""
+    now = timezone.now()
+    centre = group.centre
+    meetings = list(
+        group.meetings.planned()
+        .filter(Q(is_opening=True) | Q(is_followup=True), starts_at__gt=now)
+        .only("starts_at", "is_opening", "is_followup", "sequence", "group")
+    )
+    if not meetings:
+        return
+    if memberships is None:
+        memberships = group.memberships.active().select_related("application")
+    for membership in memberships:
+        recipient, channel = _reminder_recipient(membership.application)
+        for meeting in meetings:
+            for which, due in _meeting_reminders(meeting, centre, now):
+                outbox.notify(
+                    "groups.meeting_reminder",
+                    recipient=recipient,
+                    channel=channel,
+                    key=(
+                        f"groups.meeting_reminder:{membership.pk}:{meeting.pk}:"
+                        f"{meeting.sequence}:{which}"
+                    ),
+                    due_at=due,
+                    about=meeting,
+                    centre=centre,
+                    params={"meeting_id": meeting.pk, "sequence": meeting.sequence, "which": which},
+                )
+
+
 def _tell_members(group: Group, kind: str, *, key: str, about=None) -> None:
     for membership in group.memberships.active().select_related("application"):
         person = membership.application
@@ -689,16 +787,10 @@ def _tell_members(group: Group, kind: str, *, key: str, about=None) -> None:
         )
 
 
-def _alert_staff(group: Group, alert: str, **params) -> None:
-    from django.contrib.auth import get_user_model
-
-    staff = (
-        get_user_model()
-        .objects.filter(staff_memberships__centre=group.centre, is_active=True)
-        .exclude(email="")
-    )
-    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    for user in staff:
+def _alert_staff(group: Group, alert: str, *, once: bool = False, **params) -> None:
+    """Tell the centre's staff (those who want alerts). `once`: at most once per group."""
+    stamp = "once" if once else timezone.now().strftime("%Y%m%d%H%M%S%f")
+    for user in outbox.staff_of(group.centre):
         outbox.notify(
             "groups.staff_alert",
             recipient=outbox.Recipient(
@@ -709,6 +801,32 @@ def _alert_staff(group: Group, alert: str, **params) -> None:
             centre=group.centre,
             params={"group_id": group.pk, "alert": alert, **params},
         )
+
+
+SHORT_WARNING = timedelta(weeks=2)
+
+
+def alert_short_groups(now: datetime | None = None) -> int:
+    """Forming groups that start within two weeks with too few members (counting open
+    offers): staff hear it once per group. Daily, by beat."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    alerted = 0
+    soon = (
+        Group.objects.with_seats(now)
+        .filter(
+            status=GroupStatus.FORMING,
+            start_date__gte=today,
+            start_date__lte=today + SHORT_WARNING,
+        )
+        .select_related("centre")
+    )
+    for group in soon:
+        if group.with_seat_flags().is_short:
+            with transaction.atomic():
+                _alert_staff(group, "short", once=True)
+            alerted += 1
+    return alerted
 
 
 def seats(group: Group) -> dict:

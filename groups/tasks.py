@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from groups import services
+from groups import digest, services
 
 
 @shared_task(name="groups.lapse_offers")
@@ -15,3 +15,15 @@ def lapse_offers() -> int:
 def start_groups() -> int:
     """Forming groups whose opening meeting has ended are started; returns how many."""
     return services.start_groups()
+
+
+@shared_task(name="groups.alert_short_groups")
+def alert_short_groups() -> int:
+    """Staff hear of forming groups two weeks from their start that still lack members."""
+    return services.alert_short_groups()
+
+
+@shared_task(name="groups.weekly_digest")
+def weekly_digest() -> int:
+    """The weekly summary to each centre's staff; returns how many were queued."""
+    return digest.queue_weekly_digest()

@@ -16,4 +16,7 @@ LABELS = {
     "application.placed": _("placed the applicant in a group"),
     "application.withdrawn": _("withdrew the application"),
     "application.not_suitable": _("marked the application as not suitable"),
+    "application.asked_still_waiting": _("asked whether they still want a place"),
+    "application.still_waiting": _("said they still want a place"),
+    "application.inactive": _("set the application aside: no answer"),
 }

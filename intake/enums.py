@@ -11,6 +11,8 @@ class Status(models.TextChoices):
     PLACED = "placed", _("placed in a group")
     WITHDRAWN = "withdrawn", _("withdrawn")
     NOT_SUITABLE = "not_suitable", _("not suitable")
+    # Waited past the centre's limit and did not answer whether they still want a place.
+    INACTIVE = "inactive", _("set aside (no answer)")
 
     @classmethod
     def open(cls):
@@ -19,18 +21,25 @@ class Status(models.TextChoices):
 
     @classmethod
     def closed(cls):
-        return [cls.PLACED, cls.WITHDRAWN, cls.NOT_SUITABLE]
+        return [cls.PLACED, cls.WITHDRAWN, cls.NOT_SUITABLE, cls.INACTIVE]
 
 
 # Which status may follow which, and who moves it (see intake/services.py).
 TRANSITIONS = {
     Status.RECEIVED: {Status.IN_DIALOGUE, Status.WAITING, Status.WITHDRAWN, Status.NOT_SUITABLE},
     Status.IN_DIALOGUE: {Status.WAITING, Status.WITHDRAWN, Status.NOT_SUITABLE},
-    Status.WAITING: {Status.IN_DIALOGUE, Status.OFFERED, Status.WITHDRAWN, Status.NOT_SUITABLE},
+    Status.WAITING: {
+        Status.IN_DIALOGUE,
+        Status.OFFERED,
+        Status.WITHDRAWN,
+        Status.NOT_SUITABLE,
+        Status.INACTIVE,
+    },
     Status.OFFERED: {Status.WAITING, Status.PLACED, Status.WITHDRAWN},
     Status.PLACED: {Status.WITHDRAWN},
     Status.WITHDRAWN: set(),
     Status.NOT_SUITABLE: {Status.WAITING},
+    Status.INACTIVE: {Status.WAITING, Status.WITHDRAWN},
 }
 
 

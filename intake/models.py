@@ -11,7 +11,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from intake.enums import Area, Gender, Source, Status
 from selvhjelp import bitsets
-from selvhjelp.enums import Language
+from selvhjelp.enums import Channel, Language
 from selvhjelp.models import Centre, Theme
 
 AREAS: list[str] = Area.values  # order is stored in areas_mask: only append
@@ -124,6 +124,17 @@ class Application(models.Model):
         verbose_name=_("registered by"),
     )
     not_suitable_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reminder_channel = models.CharField(
+        _("reminders by"), max_length=5, choices=Channel, default=Channel.EMAIL
+    )
+    # Waiting-list care: when they were asked whether they still want a place, and when
+    # they last said yes (the waiting-time clock for the next question starts there).
+    still_waiting_asked_at = models.DateTimeField(
+        _("asked if still waiting"), null=True, blank=True
+    )
+    still_waiting_confirmed_at = models.DateTimeField(
+        _("said they still want a place"), null=True, blank=True
+    )
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -133,7 +144,10 @@ class Application(models.Model):
         ordering = ["applied_at", "id"]
         indexes = [
             models.Index(fields=["centre", "status", "applied_at"], name="application_list_idx"),
-            models.Index(fields=["centre", "birth_date"], name="application_age_idx"),
+            # The age filter with the status: a per-centre range, not all open applications.
+            models.Index(
+                fields=["centre", "status", "birth_date"], name="application_status_age_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -173,6 +187,10 @@ class Application(models.Model):
             ),
             models.CheckConstraint(
                 name="application_source_valid", condition=Q(source__in=Source.values)
+            ),
+            models.CheckConstraint(
+                name="application_reminder_channel_valid",
+                condition=Q(reminder_channel__in=Channel.values),
             ),
         ]
 

@@ -5,15 +5,17 @@ Views and other apps call these; nothing else writes `Application.status`.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.enums import TRANSITIONS, Gender, Source, Status
 from intake.models import AREAS, Application, IntakeNote
 from selvhjelp import audit, bitsets, outbox, registry
+from selvhjelp.enums import Channel
 from selvhjelp.models import Centre, Notification, Theme
 
 POLICY_VERSION = "2026-11"  # the privacy notice applicants consent to (intake/privacy page)
@@ -50,6 +52,7 @@ class ApplicationData:
     areas: list[str] = field(default_factory=list)
     about: str = ""
     language: str = "nb"
+    reminder_channel: str = Channel.EMAIL
 
 
 def _create(data: ApplicationData, **extra) -> Application:
@@ -67,6 +70,7 @@ def _create(data: ApplicationData, **extra) -> Application:
         areas_mask=bitsets.to_mask(data.areas, AREAS),
         about=data.about,
         language=data.language,
+        reminder_channel=data.reminder_channel,
         confirm_own_choice=True,
         confirm_weekly=True,
         confirm_commitment=True,
@@ -136,7 +140,7 @@ def register_application(data: ApplicationData, *, source: str, staff, request=N
 # app (an offered application goes back to waiting only when its offer is declined or lapses).
 STAFF_MOVES = {
     Status.IN_DIALOGUE: {Status.RECEIVED, Status.WAITING},
-    Status.WAITING: {Status.RECEIVED, Status.IN_DIALOGUE, Status.NOT_SUITABLE},
+    Status.WAITING: {Status.RECEIVED, Status.IN_DIALOGUE, Status.NOT_SUITABLE, Status.INACTIVE},
     Status.NOT_SUITABLE: {Status.RECEIVED, Status.IN_DIALOGUE, Status.WAITING},
     Status.WITHDRAWN: {
         Status.RECEIVED,
@@ -144,6 +148,7 @@ STAFF_MOVES = {
         Status.WAITING,
         Status.OFFERED,
         Status.PLACED,
+        Status.INACTIVE,
     },
 }
 
@@ -162,6 +167,8 @@ def _transition(
     if not allowed:
         raise TransitionNotAllowed(locked, to)
     previous = locked.status
+    if to == Status.WAITING:
+        fields["still_waiting_asked_at"] = None  # a new waiting period: the question resets
     locked.status = to
     locked.status_changed_at = timezone.now()
     for name, value in fields.items():
@@ -251,15 +258,120 @@ def return_to_waiting(application, *, actor=None, request=None):
     )
 
 
+# Waiting-list care: someone who has waited past the centre's limit is asked once whether
+# they still want a place; with no answer within the limit again they are set aside.
+
+
+def _ask_still_waiting(application: Application, now: datetime) -> bool:
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status != Status.WAITING or locked.still_waiting_asked_at is not None:
+        return False  # answered, offered or asked in the meantime
+    locked.still_waiting_asked_at = now
+    locked.save(update_fields=["still_waiting_asked_at"])
+    audit.record("application.asked_still_waiting", centre=locked.centre, obj=locked)
+    outbox.notify(
+        "intake.still_waiting",
+        recipient=outbox.Recipient(locked.email, locked.language, locked.first_name, ref=locked),
+        key=f"intake.still_waiting:{locked.pk}:{now:%Y%m%d}",
+        about=locked,
+        centre=locked.centre,
+        channel=locked.reminder_channel,
+        params={"application_id": locked.pk},
+    )
+    return True
+
+
+def _weeks_before(now: datetime, weeks: int) -> datetime:
+    """Whole weeks back on the Oslo wall clock (the same hour across a DST change)."""
+    return timezone.localtime(now) - timedelta(weeks=weeks)
+
+
+def waiting_too_long(centre: Centre, now: datetime):
+    """Waiting applicants of the centre past its limit since they began waiting or last said
+    yes (not yet asked)."""
+    since = _weeks_before(now, centre.waiting_limit_weeks)
+    return Application.objects.filter(
+        centre=centre,
+        status=Status.WAITING,
+        status_changed_at__lte=since,
+        still_waiting_asked_at__isnull=True,
+    ).filter(Q(still_waiting_confirmed_at__isnull=True) | Q(still_waiting_confirmed_at__lte=since))
+
+
+def care_for_waiting_list(now: datetime | None = None) -> dict[str, int]:
+    """Ask, and set aside those who never answered. Daily, by beat; safe to run twice."""
+    now = now or timezone.now()
+    asked = set_aside = 0
+    for centre in Centre.objects.filter(is_active=True):
+        centre_asked = centre_set_aside = 0
+        for application in waiting_too_long(centre, now).only("pk"):
+            with transaction.atomic():
+                centre_asked += _ask_still_waiting(application, now)
+        unanswered = Application.objects.filter(
+            centre=centre,
+            status=Status.WAITING,
+            still_waiting_asked_at__lte=_weeks_before(now, centre.waiting_limit_weeks),
+        )
+        for application in unanswered.only("pk", "status"):
+            with transaction.atomic():
+                try:
+                    _transition(application, Status.INACTIVE, only_from={Status.WAITING})
+                except TransitionNotAllowed:
+                    continue
+                centre_set_aside += 1
+        if centre_asked or centre_set_aside:
+            _tell_staff_about_waiting(centre, now, asked=centre_asked, set_aside=centre_set_aside)
+        asked += centre_asked
+        set_aside += centre_set_aside
+    return {"asked": asked, "set_aside": set_aside}
+
+
+def _tell_staff_about_waiting(centre: Centre, now: datetime, *, asked: int, set_aside: int):
+    """Staff hear, once a day at most, who has now waited past the limit (counts only)."""
+    for user in outbox.staff_of(centre):
+        outbox.notify(
+            "intake.staff_waiting",
+            recipient=outbox.Recipient(
+                user.email, centre.default_language, user.first_name, ref=user
+            ),
+            key=f"intake.staff_waiting:{centre.pk}:{user.pk}:{timezone.localdate(now):%Y%m%d}",
+            centre=centre,
+            params={"centre_id": centre.pk, "asked": asked, "set_aside": set_aside},
+        )
+
+
+@transaction.atomic
+def confirm_still_waiting(application, *, request=None, staff=None):
+    """'Yes, keep me': back on (or still on) the list; the next question comes after
+    another full waiting limit."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status == Status.INACTIVE:
+        _transition(locked, Status.WAITING, actor=staff, request=request)
+    elif locked.status != Status.WAITING:
+        raise TransitionNotAllowed(locked, Status.WAITING)
+    locked.still_waiting_asked_at = None
+    locked.still_waiting_confirmed_at = timezone.now()
+    locked.save(update_fields=["still_waiting_asked_at", "still_waiting_confirmed_at"])
+    audit.record(
+        "application.still_waiting", request=request, actor=staff, centre=locked.centre, obj=locked
+    )
+    application.status = locked.status
+    application.still_waiting_asked_at = None
+    application.still_waiting_confirmed_at = locked.still_waiting_confirmed_at
+    return application
+
+
 # Changes the applicant makes on their own page.
 
 
 @transaction.atomic
-def update_details(application, *, email, phone, availability, request=None):
+def update_details(application, *, email, phone, availability, reminder_channel=None, request=None):
     application.email = email
     application.phone = phone
     application.availability_mask = bitsets.to_mask(availability, bitsets.SLOTS)
-    application.save(update_fields=["email", "phone", "availability_mask"])
+    if reminder_channel is not None:
+        application.reminder_channel = reminder_channel
+    application.save(update_fields=["email", "phone", "availability_mask", "reminder_channel"])
     audit.record(
         "application.details_changed", request=request, centre=application.centre, obj=application
     )
@@ -295,13 +407,27 @@ def export_data(application, *, request=None) -> dict:
 
 
 @transaction.atomic
-def erase(application, *, request=None, staff=None) -> None:
-    """Remove everything personal about this person from every app, then the application."""
+def erase(application, *, request=None, staff=None, rule: str = "") -> None:
+    """Remove everything personal about this person from every app, then the application.
+
+    The applicant asks on their own page, staff on the application page (the person asked
+    them), or the retention purge names its `rule`.
+    """
     locked = Application.objects.select_for_update().get(pk=application.pk)
+    detail = {"rule": rule} if rule else {}
     audit.record(
-        "application.erased", request=request, actor=staff, centre=locked.centre, obj=locked
+        "application.erased",
+        request=request,
+        actor=staff,
+        centre=locked.centre,
+        obj=locked,
+        **detail,
     )
     registry.erase_personal_data(locked)
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _export_intake(application) -> dict:
@@ -324,6 +450,14 @@ def _export_intake(application) -> dict:
             "language": application.language,
             "consent_version": application.consent_version,
             "consent_at": application.consent_at.isoformat(),
+            "confirm_own_choice": application.confirm_own_choice,
+            "confirm_weekly": application.confirm_weekly,
+            "confirm_commitment": application.confirm_commitment,
+            "status_changed_at": application.status_changed_at.isoformat(),
+            "not_suitable_reason": application.not_suitable_reason,
+            "reminder_channel": application.reminder_channel,
+            "still_waiting_asked_at": _iso(application.still_waiting_asked_at),
+            "still_waiting_confirmed_at": _iso(application.still_waiting_confirmed_at),
         },
         "intake_notes": [
             {"written": note.created_at.isoformat(), "text": note.text}
@@ -336,6 +470,7 @@ def _export_intake(application) -> dict:
                 "to": n.to_address,
                 "due": n.due_at.isoformat(),
                 "state": n.state,
+                "sent": _iso(n.sent_at),
             }
             for n in Notification.objects.to_recipient(application).order_by("due_at")
         ],

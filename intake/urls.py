@@ -33,6 +33,7 @@ urlpatterns = [
     path("soknad/<token:token>/", public.applicant, name="applicant"),
     path("soknad/<token:token>/endre/", public.edit, name="applicant-edit"),
     path("soknad/<token:token>/trekk/", public.withdraw, name="applicant-withdraw"),
+    path("soknad/<token:token>/venter/", public.still_waiting, name="applicant-still-waiting"),
     path("soknad/<token:token>/data/", public.export, name="applicant-export"),
     path("soknad/<token:token>/data.json", public.export_json, name="applicant-export-json"),
     path("soknad/<token:token>/slett/", public.erase, name="applicant-erase"),
@@ -42,4 +43,5 @@ urlpatterns = [
     path("stab/soknader/<int:pk>/", staff.application_detail, name="staff-application"),
     path("stab/soknader/<int:pk>/notat/", staff.add_note, name="staff-application-note"),
     path("stab/soknader/<int:pk>/status/", staff.change_status, name="staff-application-status"),
+    path("stab/soknader/<int:pk>/slett/", staff.erase, name="staff-application-erase"),
 ]

@@ -322,10 +322,12 @@ def claim(batch: int, now: datetime) -> tuple[list[int], int]:
     return ids, len(given_up)
 
 
-def _finish(pk: int, **values) -> None:
+def _finish(pk: int, **values) -> bool:
     # Only the holder of the lease records a result; a cancel in between wins.
-    Notification.objects.filter(pk=pk, state=NotificationState.SENDING).update(
-        lease_expires_at=None, **values
+    return bool(
+        Notification.objects.filter(pk=pk, state=NotificationState.SENDING).update(
+            lease_expires_at=None, **values
+        )
     )
 
 
@@ -375,14 +377,48 @@ def send_one(pk: int, mail_connection) -> str:
 
 
 def _fail(notification: Notification, error: str) -> str:
-    _finish(
-        notification.pk,
-        state=NotificationState.FAILED,
-        finished_at=timezone.now(),
-        last_error=error[:500],
-    )
+    with transaction.atomic():
+        failed = _finish(
+            notification.pk,
+            state=NotificationState.FAILED,
+            finished_at=timezone.now(),
+            last_error=error[:500],
+        )
+        if failed and notification.centre_id and notification.kind != FAILED_ALERT:
+            _alert_failed(notification)
     logger.warning("Notification %s (%s) failed permanently", notification.pk, notification.kind)
     return "failed"
+
+
+FAILED_ALERT = "core.failed_alert"
+
+
+def staff_of(centre, *, digest: bool = False):
+    """The centre's active staff who want its alerts (or its weekly digest) by e-mail."""
+    from django.contrib.auth import get_user_model
+
+    wants = {
+        "staff_memberships__wants_digest" if digest else "staff_memberships__wants_alerts": True
+    }
+    return (
+        get_user_model()
+        .objects.filter(staff_memberships__centre=centre, is_active=True, **wants)
+        .exclude(email="")
+    )
+
+
+def _alert_failed(notification: Notification) -> None:
+    """Tell the centre's staff that a message could not be delivered (never about this kind
+    itself, so a bad staff address cannot start a loop)."""
+    centre = notification.centre
+    for user in staff_of(centre):
+        notify(
+            FAILED_ALERT,
+            recipient=Recipient(user.email, centre.default_language, user.first_name, ref=user),
+            key=f"{FAILED_ALERT}:{notification.pk}:{user.pk}",
+            centre=centre,
+            params={"notification_id": notification.pk},
+        )
 
 
 def dispatch_due(*, batch: int = 50, time_budget: float = 50.0) -> DispatchReport:

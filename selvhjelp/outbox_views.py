@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from selvhjelp import audit, outbox
 from selvhjelp.enums import NotificationState
 from selvhjelp.forms import MessageFilterForm
-from selvhjelp.models import Centre, Notification
+from selvhjelp.models import Centre, Notification, StaffMembership
 from selvhjelp.permissions import staff_required
 
 PAGE_SIZE = 50
@@ -69,8 +69,32 @@ def message_list(request):
             "page": page,
             "several_centres": len(centres) > 1,
             "here": request.get_full_path(),
+            "subscriptions": _subscriptions(request),
         },
     )
+
+
+def _subscriptions(request):
+    return list(
+        StaffMembership.objects.filter(user=request.user)
+        .select_related("centre")
+        .only("wants_alerts", "wants_digest", "centre__name")
+        .order_by("centre__name")
+    )
+
+
+@staff_required
+@never_cache
+@require_POST
+def subscriptions(request):
+    """Each staff member chooses, per centre, whether alerts and the weekly summary come."""
+    chosen = set(request.POST.getlist("wants"))
+    for membership in _subscriptions(request):
+        membership.wants_alerts = f"alerts-{membership.pk}" in chosen
+        membership.wants_digest = f"digest-{membership.pk}" in chosen
+        membership.save(update_fields=["wants_alerts", "wants_digest"])
+    messages.success(request, _("Your choices are saved."))
+    return redirect("staff-messages")
 
 
 def _back(request):

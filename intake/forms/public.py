@@ -19,7 +19,7 @@ from intake.forms.fields import (
     validate_birth_date,
 )
 from intake.services import ApplicationData
-from selvhjelp.enums import Weekday
+from selvhjelp.enums import Channel, Weekday
 from selvhjelp.models import Centre, Theme
 
 MIXED = "mixed"
@@ -34,6 +34,19 @@ def _privacy_link():
 privacy_link = lazy(_privacy_link, str)
 
 
+def reminder_channel_field():
+    return forms.ChoiceField(
+        label=_("Reminders before meetings and offers"),
+        choices=[
+            (Channel.EMAIL, _("By e-mail")),
+            (Channel.SMS, _("By text message to my mobile")),
+        ],
+        initial=Channel.EMAIL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
 class ApplicationForm(forms.Form):
     """Field names and values are a public contract (SPEC): keep their meaning."""
 
@@ -45,6 +58,7 @@ class ApplicationForm(forms.Form):
         help_text=_("We send a receipt and a link to your own page here."),
     )
     phone = phone_field()
+    reminder_channel = reminder_channel_field()
     birth_date = forms.DateField(
         label=_("Date of birth"),
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
@@ -189,6 +203,7 @@ class ApplicationForm(forms.Form):
             areas=data.get("areas") or [],
             about=data.get("about") or "",
             language=language,
+            reminder_channel=data.get("reminder_channel") or Channel.EMAIL,
         )
 
 
@@ -199,6 +214,7 @@ class DetailsForm(forms.Form):
 
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     phone = phone_field()
+    reminder_channel = reminder_channel_field()
     availability = AvailabilityField()
 
     def __init__(self, *args, **kwargs):

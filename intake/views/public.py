@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from intake import services, throttle
 from intake.enums import TRANSITIONS, Status
@@ -108,8 +108,36 @@ def applicant(request, token):
             "availability_labels": [bitsets.slot_label(s) for s in application.availability],
             "can_change": application.status in Status.open(),
             "can_withdraw": Status.WITHDRAWN in TRANSITIONS[application.status],
+            "asked_still_waiting": application.status == Status.INACTIVE
+            or (
+                application.status == Status.WAITING
+                and application.still_waiting_asked_at is not None
+            ),
         },
     )
+
+
+@public
+@never_cache
+@require_POST
+def still_waiting(request, token):
+    """The one-click answers to 'do you still want a place?'."""
+    application = applicant_for(request, token)
+    answer = request.POST.get("answer")
+    try:
+        if answer == "yes":
+            services.confirm_still_waiting(application, request=request)
+            messages.success(request, _("Thank you. You are still on the waiting list."))
+        elif answer == "no":
+            services.withdraw_application(application, request=request)
+            messages.success(
+                request, _("Your application is withdrawn. You are welcome to apply again later.")
+            )
+        else:
+            messages.error(request, _("Choose one of the two answers."))
+    except services.TransitionNotAllowed as error:
+        messages.error(request, error.message)
+    return redirect("applicant", token=token)
 
 
 @public
@@ -124,6 +152,7 @@ def edit(request, token):
         "email": application.email,
         "phone": application.phone,
         "availability": application.availability,
+        "reminder_channel": application.reminder_channel,
     }
     form = DetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -132,6 +161,7 @@ def edit(request, token):
             email=form.cleaned_data["email"],
             phone=form.cleaned_data["phone"],
             availability=form.cleaned_data["availability"],
+            reminder_channel=form.cleaned_data["reminder_channel"] or application.reminder_channel,
             request=request,
         )
         messages.success(request, _("Thank you. Your details are updated."))

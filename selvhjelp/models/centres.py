@@ -14,6 +14,29 @@ DEFAULT_URGENT_HELP = (
 )
 
 
+# A centre's own retention times: field -> (setting with the default, fewest, most months).
+RETENTION_MONTHS = {
+    "retention_ended_application_months": (
+        "RETENTION_ENDED_APPLICATION_MONTHS",
+        1,
+        24,
+        _("Ended applications can be kept for 1–24 months."),
+    ),
+    "retention_past_participant_months": (
+        "RETENTION_PAST_PARTICIPANT_MONTHS",
+        1,
+        36,
+        _("Past participants can be kept for 1–36 months."),
+    ),
+    "retention_finished_message_months": (
+        "RETENTION_FINISHED_MESSAGE_MONTHS",
+        1,
+        12,
+        _("Sent messages can be kept for 1–12 months."),
+    ),
+}
+
+
 class CentreQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -49,6 +72,23 @@ class Centre(models.Model):
         _("days to answer an offer"),
         default=7,
         help_text=_("An offer not answered in this many days lapses and the seat is freed."),
+    )
+    offer_reminder_days = models.PositiveSmallIntegerField(
+        _("remind about an open offer after (days)"),
+        default=3,
+        help_text=_("One reminder if it is still not answered; fewer than the days to answer."),
+    )
+    meeting_reminder_days = models.PositiveSmallIntegerField(
+        _("remind participants before the opening and follow-up meetings (days)"),
+        default=2,
+    )
+    waiting_limit_weeks = models.PositiveSmallIntegerField(
+        _("ask if they still want a place after (weeks)"),
+        default=8,
+        help_text=_(
+            "Someone waiting this long is asked once; with no answer in as many weeks again "
+            "they are set aside (staff can bring them back)."
+        ),
     )
     typical_wait_weeks = models.PositiveSmallIntegerField(
         _("typical wait for a group (weeks)"),
@@ -93,6 +133,35 @@ class Centre(models.Model):
         _("signed confidentiality declaration at the opening meeting"), default=True
     )
 
+    # Retention (selvhjelp/retention.py): empty means the default in settings (RETENTION_*).
+    retention_ended_application_months = models.PositiveSmallIntegerField(
+        _("keep ended applications (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Applications withdrawn or not suitable, of people never in a group, are deleted "
+            "this many months after they ended. 1–24; empty: the default."
+        ),
+    )
+    retention_past_participant_months = models.PositiveSmallIntegerField(
+        _("keep past participants (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Everything about a person no longer in any group is deleted this many months "
+            "after they left or their last group ended. 1–36; empty: the default."
+        ),
+    )
+    retention_finished_message_months = models.PositiveSmallIntegerField(
+        _("keep sent messages (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Messages sent, failed or cancelled are deleted this many months later. "
+            "1–12; empty: the default."
+        ),
+    )
+
     objects = CentreQuerySet.as_manager()
 
     class Meta:
@@ -117,6 +186,22 @@ class Centre(models.Model):
                 name="centre_offer_reply_days_range",
                 condition=Q(offer_reply_days__gte=1, offer_reply_days__lte=30),
                 violation_error_message=_("An offer can be open for 1–30 days."),
+            ),
+            models.CheckConstraint(
+                name="centre_offer_reminder_before_lapse",
+                condition=Q(offer_reminder_days=0)
+                | Q(offer_reminder_days__lt=F("offer_reply_days")),
+                violation_error_message=_(
+                    "The reminder must come before the offer lapses (0: no reminder)."
+                ),
+            ),
+            models.CheckConstraint(
+                name="centre_reminder_ranges",
+                condition=Q(meeting_reminder_days__gte=1, meeting_reminder_days__lte=7)
+                & Q(waiting_limit_weeks__gte=2, waiting_limit_weeks__lte=52),
+                violation_error_message=_(
+                    "Meeting reminders come 1–7 days before; the waiting limit is 2–52 weeks."
+                ),
             ),
             models.CheckConstraint(
                 name="centre_age_span_range",
@@ -154,6 +239,15 @@ class Centre(models.Model):
                     "The follow-up comes after 1–12 meetings, 1–26 weeks or 1–6 months."
                 ),
             ),
+            *[
+                models.CheckConstraint(
+                    name=f"centre_{field}_range",
+                    condition=Q(**{f"{field}__isnull": True})
+                    | Q(**{f"{field}__gte": least, f"{field}__lte": most}),
+                    violation_error_message=message,
+                )
+                for field, (_setting, least, most, message) in RETENTION_MONTHS.items()
+            ],
         ]
 
     def __str__(self):
@@ -162,6 +256,23 @@ class Centre(models.Model):
     @property
     def urgent_help_lines(self) -> list[str]:
         return [line.strip() for line in self.urgent_help.splitlines() if line.strip()]
+
+    def retention_months(self, field: str) -> int:
+        """The centre's own time for this retention field, or the default in settings."""
+        own = getattr(self, field)
+        return own if own is not None else getattr(settings, RETENTION_MONTHS[field][0])
+
+    @property
+    def ended_application_months(self) -> int:
+        return self.retention_months("retention_ended_application_months")
+
+    @property
+    def past_participant_months(self) -> int:
+        return self.retention_months("retention_past_participant_months")
+
+    @property
+    def finished_message_months(self) -> int:
+        return self.retention_months("retention_finished_message_months")
 
     @property
     def postal_address(self) -> str:
@@ -182,6 +293,12 @@ class StaffMembership(models.Model):
         Centre, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("centre")
     )
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    wants_alerts = models.BooleanField(
+        _("alerts by e-mail"),
+        default=True,
+        help_text=_("Groups short of people, people waiting long, messages that failed."),
+    )
+    wants_digest = models.BooleanField(_("weekly summary by e-mail"), default=True)
 
     class Meta:
         verbose_name = _("staff membership")

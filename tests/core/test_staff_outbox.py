@@ -156,3 +156,68 @@ def test_the_list_does_a_constant_number_of_queries(staff_1_client, centre_1):
         page = staff_1_client.get("/stab/meldinger/").content.decode()
     assert len(many) == len(one)
     assert rows(page) == 50
+
+
+# What staff are e-mailed -------------------------------------------------------------------
+
+
+def test_staff_choose_their_alerts_and_summary_per_centre(staff_1_client, staff_1, centre_1):
+    from selvhjelp.models import StaffMembership
+
+    membership = StaffMembership.objects.get(user=staff_1, centre=centre_1)
+    page = staff_1_client.get("/stab/meldinger/").content.decode()
+    assert f'value="alerts-{membership.pk}" id="alerts-{membership.pk}" checked' in page
+    staff_1_client.post("/stab/meldinger/varsler/", {"wants": [f"digest-{membership.pk}"]})
+    membership.refresh_from_db()
+    assert (membership.wants_alerts, membership.wants_digest) == (False, True)
+
+
+def test_choices_cannot_touch_someone_elses_membership(staff_1_client, staff_2, centre_2):
+    from selvhjelp.models import StaffMembership
+
+    other = StaffMembership.objects.get(user=staff_2, centre=centre_2)
+    staff_1_client.post("/stab/meldinger/varsler/", {"wants": []})
+    other.refresh_from_db()
+    assert (other.wants_alerts, other.wants_digest) == (True, True)
+
+
+def test_a_permanent_failure_alerts_the_centres_staff_once(centre_1, staff_1, settings):
+    from django.core import mail
+
+    from selvhjelp import outbox
+
+    settings.CELERY_BROKER_URL = ""
+    row = message(centre_1, 1)
+    Notification.objects.filter(pk=row.pk).update(state="sending", lease_expires_at=row.due_at)
+    row.refresh_from_db()
+    outbox._fail(row, "The address was refused ([550]).")
+    outbox._fail(row, "again")  # a second result for the same row changes nothing
+    alerts = Notification.objects.filter(kind="core.failed_alert")
+    assert list(alerts.values_list("to_address", "params")) == [
+        (staff_1.email, {"notification_id": row.pk})
+    ]
+    outbox.dispatch_due()
+    (sent,) = [m for m in mail.outbox if staff_1.email in m.to[0]]
+    assert sent.subject == "En melding kom ikke fram"
+    assert "Person 1" in sent.body
+    assert "The address was refused ([550])." in sent.body
+
+
+def test_staff_who_turned_alerts_off_are_not_told(centre_1, staff_1):
+    from selvhjelp import outbox
+    from selvhjelp.models import StaffMembership
+
+    StaffMembership.objects.filter(user=staff_1).update(wants_alerts=False)
+    row = message(centre_1, 1)
+    Notification.objects.filter(pk=row.pk).update(state="sending", lease_expires_at=row.due_at)
+    outbox._fail(row, "Refused")
+    assert not Notification.objects.filter(kind="core.failed_alert").exists()
+
+
+def test_a_failed_alert_does_not_alert_about_itself(centre_1, staff_1):
+    from selvhjelp import outbox
+
+    row = message(centre_1, 1, kind="core.failed_alert")
+    Notification.objects.filter(pk=row.pk).update(state="sending", lease_expires_at=row.due_at)
+    outbox._fail(row, "Refused")
+    assert Notification.objects.filter(kind="core.failed_alert").count() == 1  # itself only

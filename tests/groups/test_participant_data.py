@@ -112,8 +112,9 @@ def test_erasing_removes_the_groups_data_and_every_message_about_it(client, stor
     kari, group = story["kari"], story["group"]
     offers = [str(pk) for pk in Offer.objects.filter(application=kari).values_list("pk", flat=True)]
     assert len(offers) == 2
+    # Each offer and its reminder.
     assert (
-        Notification.objects.filter(object_type="groups.offer", object_id__in=offers).count() == 2
+        Notification.objects.filter(object_type="groups.offer", object_id__in=offers).count() == 4
     )
     assert Notification.objects.filter(kind="groups.absence").count() == 4  # 2 notices × 2 others
     assert Notification.objects.filter(kind="groups.staff_alert").count() == 1
@@ -129,7 +130,7 @@ def test_erasing_removes_the_groups_data_and_every_message_about_it(client, stor
         kind__in=["groups.absence", "groups.staff_alert"]
     ).exists()
     # The others keep their places and messages; hers is free again.
-    assert Notification.objects.filter(object_type="groups.offer").count() == 2
+    assert Notification.objects.filter(object_type="groups.offer").count() == 4
     assert services.seats(group) == {"members": 2, "offered": 0, "free": 6}
     assert sorted(
         Membership.objects.active().values_list("application__first_name", flat=True)

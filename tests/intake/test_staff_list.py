@@ -150,6 +150,7 @@ def by_status(frozen, centre_1):
         ({"status": "waiting"}, ["waiting"]),
         ({"status": "placed"}, ["placed"]),
         ({"status": "not_suitable"}, ["not_suitable"]),
+        ({"status": "inactive"}, ["inactive"]),
         (
             {"status": "all"},
             [
@@ -160,6 +161,7 @@ def by_status(frozen, centre_1):
                 "placed",
                 "withdrawn",
                 "not_suitable",
+                "inactive",
             ],
         ),
     ],
