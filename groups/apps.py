@@ -31,3 +31,8 @@ class GroupsConfig(AppConfig):
             )
         )
         registry.register_demo_data(registry.DemoData("groups.rooms", demo.fill, order=20))
+        from groups import retention as groups_retention
+        from selvhjelp import retention
+
+        retention.register_rule(groups_retention.RULE)
+        retention.register_hold(groups_retention.HOLD)

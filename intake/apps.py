@@ -18,3 +18,7 @@ class IntakeConfig(AppConfig):
         registry.register_demo_data(registry.DemoData("intake.applications", demo.fill, order=10))
         messages.register()
         registry.register_audit_labels(audit_labels.LABELS)
+        from intake import retention as intake_retention
+        from selvhjelp import retention
+
+        retention.register_rule(intake_retention.RULE)

@@ -1,10 +1,31 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from selvhjelp import outbox
-from selvhjelp.models import AuditEvent, Centre, Notification, StaffMembership, Theme
+from selvhjelp.models import (
+    AuditEvent,
+    Centre,
+    Notification,
+    RetentionRun,
+    StaffMembership,
+    Theme,
+)
+
+
+def _retention_defaults() -> str:
+    return _(
+        "Empty fields use the defaults: %(ended)s months for ended applications, %(past)s "
+        "for past participants and %(messages)s for sent messages. The privacy notice shows "
+        "the times that apply."
+    ) % {
+        "ended": settings.RETENTION_ENDED_APPLICATION_MONTHS,
+        "past": settings.RETENTION_PAST_PARTICIPANT_MONTHS,
+        "messages": settings.RETENTION_FINISHED_MESSAGE_MONTHS,
+    }
 
 
 class StaffMembershipInline(admin.TabularInline):
@@ -66,6 +87,17 @@ class CentreAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("How long personal data is kept"),
+            {
+                "fields": [
+                    "retention_ended_application_months",
+                    "retention_past_participant_months",
+                    "retention_finished_message_months",
+                ],
+                "description": lazy(_retention_defaults, str)(),
+            },
+        ),
     ]
 
 
@@ -78,6 +110,25 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "object_id"]
     date_hierarchy = "at"
     list_select_related = ["centre"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """Read-only: what the retention purge removed, run by run (counts only)."""
+
+    list_display = ["started_at", "trigger", "dry_run", "scope", "total", "finished_at"]
+    list_filter = ["dry_run", "trigger"]
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in RetentionRun._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -11,22 +11,34 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from selvhjelp import outbox, registry
+        from selvhjelp import registry
 
         registry.register_audit_labels(
             {
                 "message.retried": _("sent a failed message again"),
                 "message.cancelled": _("stopped a message before it was sent"),
+                "access.refused": _("was refused access to a page"),
             }
         )
 
-        outbox.register_kind(
-            outbox.Kind(
-                "core.test_message",
-                label=_("Test message"),
-                template="core/test_message",
-                context=lambda n: {},
+        from selvhjelp import messages
+
+        messages.register()
+        from selvhjelp import retention
+
+        retention.register_rule(
+            retention.RetentionRule(
+                key="core.finished_messages",
+                label=_("messages sent, failed or cancelled"),
+                setting="RETENTION_FINISHED_MESSAGE_MONTHS",
+                centre_field="retention_finished_message_months",
+                select=retention.finished_messages,
+                apply=retention.delete_messages,
+                order=90,
             )
+        )
+        registry.register_audit_labels(
+            {"retention.purged": _("deleted personal data whose time was up")}
         )
         from django.contrib.auth.signals import user_logged_in
 

@@ -91,3 +91,36 @@ class MessageFilterForm(forms.Form):
         if data["until"]:
             queryset = queryset.filter(due_at__date__lte=data["until"])
         return queryset
+
+
+class SecondFactorForm(forms.Form):
+    """A six-digit code from the authenticator app, or one of the backup codes. The view
+    checks it with selvhjelp.two_factor and passes a refusal to `refuse(reason)`."""
+
+    error_messages = {
+        "wrong": _(
+            "That code is not right. Use the newest code in the app, and check that the "
+            "clock on your phone is right."
+        ),
+        "wait": _("Too many wrong codes in a row. Wait a few seconds and try again."),
+        "throttled": _(
+            "Too many wrong codes. Wait a quarter of an hour and try again, or ask the "
+            "centre's administrator for help."
+        ),
+    }
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, help_text=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if help_text:
+            self.fields["code"].help_text = help_text
+
+    def refuse(self, reason: str) -> None:
+        self.add_error("code", ValidationError(self.error_messages[reason], code=reason))

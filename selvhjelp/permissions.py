@@ -1,4 +1,10 @@
-"""Who may use which area. Views and templates use these predicates, nothing else."""
+"""Who may use which area. Views and templates use these predicates, nothing else.
+
+Every view carries an `access` tag. With STAFF_REQUIRE_2FA on, a staff or admin session that
+has not given its second factor reaches only views tagged "public" or "second-factor"
+(selvhjelp.middleware.SecondFactorMiddleware); any other view, including a new one without
+a tag and every admin page, sends it to the code step first.
+"""
 
 from functools import wraps
 
@@ -15,19 +21,44 @@ def is_staff_member(user) -> bool:
     )
 
 
+def needs_second_factor(user) -> bool:
+    """Staff and administrators: the accounts that sign in with a code when it is required."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.is_superuser or is_staff_member(user))
+    )
+
+
+def _signed_in(predicate, access: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.access = access
+        return wrapped
+
+    return decorator
+
+
 def staff_required(view):
     """Staff of some centre; anyone else is sent to the login page or refused."""
+    return _signed_in(is_staff_member, "staff")(view)
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
-    wrapped.access = "staff"
-    return wrapped
+def second_factor_step(view):
+    """The steps that give the second factor: staff and administrators who have not yet."""
+    return _signed_in(needs_second_factor, "second-factor")(view)
+
+
+def account_required(view):
+    """The user's own account page: staff and administrators (after the second factor)."""
+    return _signed_in(needs_second_factor, "account")(view)
 
 
 def public(view):

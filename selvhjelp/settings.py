@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,10 @@ SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0, minimum=0)
 APPLY_RATE_LIMIT = env.integer("APPLY_RATE_LIMIT", 10, minimum=1)
 STAFF_REQUIRE_2FA = env.flag("STAFF_REQUIRE_2FA", not DEBUG)
+# Two-factor sign-in (selvhjelp/two_factor.py): the name authenticator apps show, and no
+# secret keys on the admin pages.
+OTP_TOTP_ISSUER = "Selvhjelp"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 if not DEBUG:
     if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
@@ -41,7 +46,8 @@ if not DEBUG:
 CSRF_TRUSTED_ORIGINS = env.items("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site that asks for the second factor (selvhjelp/admin_site.py).
+    "selvhjelp.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +58,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "phonenumber_field",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "selvhjelp.apps.CoreConfig",
     "intake",
     "groups",
@@ -61,12 +70,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "selvhjelp.middleware.PrivatePagesNotCachedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "selvhjelp.middleware.SessionLifetimeMiddleware",
+    "selvhjelp.middleware.SecondFactorMiddleware",
+    "selvhjelp.middleware.RefusedAccessAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -240,6 +253,12 @@ SMS_SENDER = env.text("SMS_SENDER", "Selvhjelp")
 if _sms == "http" and not SMS_GATEWAY_URL:
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL (and SMS_GATEWAY_TOKEN).")
 
+# Retention (selvhjelp/retention.py): months personal data is kept after it is no longer
+# needed; a centre can set its own in admin. The privacy notice shows these.
+RETENTION_ENDED_APPLICATION_MONTHS = env.integer("RETENTION_ENDED_APPLICATION_MONTHS", 6, minimum=1)
+RETENTION_PAST_PARTICIPANT_MONTHS = env.integer("RETENTION_PAST_PARTICIPANT_MONTHS", 12, minimum=1)
+RETENTION_FINISHED_MESSAGE_MONTHS = env.integer("RETENTION_FINISHED_MESSAGE_MONTHS", 3, minimum=1)
+
 # Celery. Without a broker, tasks run in-process (the zero-set-up default).
 CELERY_BROKER_URL = env.text("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -273,10 +292,36 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3300},
     },
+    "intake-waiting-list-care": {
+        "task": "intake.waiting_list_care",
+        "schedule": crontab(hour=10, minute=0),  # a working-hours question, once a day
+        "options": {"expires": 3600},
+    },
+    "groups-alert-short-groups": {
+        "task": "groups.alert_short_groups",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 3600},
+    },
+    "groups-weekly-digest": {
+        "task": "groups.weekly_digest",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),  # Monday morning
+        "options": {"expires": 3600},
+    },
     "groups-start-groups": {
         "task": "groups.start_groups",
         "schedule": timedelta(minutes=15),
         "options": {"expires": 840},
+    },
+    "starters-check-coverage": {
+        "task": "starters.check_coverage",
+        "schedule": crontab(hour=8, minute=0),  # staff read it at the start of the day
+        "options": {"expires": 3600},
+    },
+    # Nightly, Oslo time (CELERY_TIMEZONE); 03:30 exists once on both daylight-saving nights.
+    "purge-personal-data": {
+        "task": "selvhjelp.purge_personal_data",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3 * 3600},
     },
 }
 

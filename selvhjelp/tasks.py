@@ -21,3 +21,12 @@ def heartbeat(name: str = "worker") -> str:
 def dispatch_notifications() -> dict[str, int]:
     """Send the outbox's due notifications; returns how many ended each way."""
     return asdict(outbox.dispatch_due())
+
+
+@shared_task(name="selvhjelp.purge_personal_data")
+def purge_personal_data() -> dict[str, int]:
+    """Nightly: remove personal data whose retention time is up (selvhjelp/retention.py)."""
+    from selvhjelp import retention
+
+    report = retention.purge(dry_run=False, trigger="task")
+    return {"run": report.run.pk, "removed": report.total}

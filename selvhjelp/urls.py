@@ -18,7 +18,12 @@ urlpatterns += i18n_patterns(
     path("stab/", views.staff_home, name="staff-home"),
     path("stab/logg-inn/", views.staff_login, name="staff-login"),
     path("stab/logg-ut/", views.staff_logout, name="staff-logout"),
+    path("stab/logg-inn/kode/", views.staff_login_code, name="staff-login-code"),
+    path("stab/logg-inn/oppsett/", views.staff_login_setup, name="staff-login-setup"),
+    path("stab/konto/", views.staff_account, name="staff-account"),
+    path("stab/konto/nullstill/", views.staff_account_reset, name="staff-account-reset"),
     path("stab/meldinger/", outbox_views.message_list, name="staff-messages"),
+    path("stab/meldinger/varsler/", outbox_views.subscriptions, name="staff-subscriptions"),
     path(
         "stab/meldinger/<int:pk>/send-igjen/",
         outbox_views.message_retry,

@@ -26,3 +26,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 SMS_BACKEND = "selvhjelp.channels.MemorySMSBackend"
 OUTBOX_IN_PROCESS_TIMER = False
+# Tests sign in with a password only; the two-factor tests turn this on where they need it.
+STAFF_REQUIRE_2FA = False

@@ -274,6 +274,15 @@ class StatusForm(forms.Form):
         return cleaned
 
 
+class EraseForm(forms.Form):
+    """Staff delete everything about a person who asked them to (by phone, mail or in person)."""
+
+    confirm = forms.BooleanField(
+        label=_("The person has asked us to delete everything. I understand it cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm that the person asked for it.")},
+    )
+
+
 # Registering an application for someone who phoned or came in --------------------------------
 
 

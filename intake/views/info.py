@@ -5,8 +5,10 @@ Plain text pages; the words live in the templates (intake/info/) and the transla
 
 from django.shortcuts import render
 
-from intake.services import POLICY_VERSION
+from intake import services
+from selvhjelp.context_processors import public_centre
 from selvhjelp.permissions import public
+from selvhjelp.retention import months_at
 
 
 @public
@@ -31,7 +33,19 @@ def questions(request):
 
 @public
 def privacy(request):
-    return render(request, "intake/info/privacy.html", {"POLICY_VERSION": POLICY_VERSION})
+    # Read at request time: a new notice version shows at once, and the retention times
+    # are the centre's own (or the defaults when the page speaks for no single centre).
+    centre = public_centre(request)
+    return render(
+        request,
+        "intake/info/privacy.html",
+        {
+            "POLICY_VERSION": services.POLICY_VERSION,
+            "ended_application_months": months_at(centre, "retention_ended_application_months"),
+            "past_participant_months": months_at(centre, "retention_past_participant_months"),
+            "finished_message_months": months_at(centre, "retention_finished_message_months"),
+        },
+    )
 
 
 @public

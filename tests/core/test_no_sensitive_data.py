@@ -16,9 +16,14 @@ MARKER = "MARKØR-7c1e-angst-og-sorg"
 def test_the_core_tasks_take_no_free_text():
     assert task_parameters() == {
         "groups.lapse_offers": [],
+        "groups.alert_short_groups": [],
         "groups.start_groups": [],
+        "groups.weekly_digest": [],
+        "intake.waiting_list_care": [],
         "selvhjelp.dispatch_notifications": [],
         "selvhjelp.heartbeat": ["name"],
+        "selvhjelp.purge_personal_data": [],
+        "starters.check_coverage": [],
     }
 
 

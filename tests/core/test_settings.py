@@ -99,9 +99,14 @@ def test_defaults_are_the_zero_setup_product():
     assert s["languages"] == ["nb", "en"]
     assert s["beat"] == [
         "dispatch-notifications",
+        "groups-alert-short-groups",
         "groups-lapse-offers",
         "groups-start-groups",
+        "groups-weekly-digest",
         "heartbeat",
+        "intake-waiting-list-care",
+        "purge-personal-data",
+        "starters-check-coverage",
     ]
 
 

@@ -168,7 +168,11 @@ def test_another_centres_things_are_not_found(staff_1_client, other_cast):
         assert response.status_code == 404, path
 
     assert state() == before
-    assert AuditEvent.objects.count() == events
+    # Nothing changed; each refusal is recorded (issue 9: refused authorisations are audited).
+    assert AuditEvent.objects.exclude(action="access.refused").count() == events
+    assert AuditEvent.objects.filter(action="access.refused").count() == (
+        len(GETS[2:6] + GETS[8:]) + len(POSTS[1:11] + POSTS[12:])
+    )
 
 
 def test_another_centres_room_and_applicant_cannot_be_used(staff_1_client, cast, other_cast):

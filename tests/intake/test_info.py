@@ -108,7 +108,7 @@ def test_privacy_notice_names_the_centre_and_the_rules(client, centre_1):
     assert "særlig kategori personopplysninger etter artikkel 9" in body
     assert "Igangsetterne og de andre deltakerne ser aldri søknaden din." in body
     assert "ser de andre i gruppa bare fornavnet ditt." in body
-    assert "sletter vi den seks måneder etterpå." in body
+    assert "sletter vi den 6 måneder etterpå." in body
     assert '<a href="https://www.datatilsynet.no/">datatilsynet.no</a>' in body
     assert '<a href="/soknad/mistet-lenke/">Få en ny lenke</a>' in body
 
