@@ -39,4 +39,5 @@ RUN DEBUG=0 \
 
 USER selvhjelp
 EXPOSE 8000
-CMD ["gunicorn", "selvhjelp.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# The access log leaves out paths: an applicant's private link carries their token.
+CMD ["gunicorn", "selvhjelp.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--access-logformat", "%(t)s \"%(m)s\" %(s)s %(B)s %(M)sms"]

@@ -16,8 +16,9 @@ best on all tiers before it.
    (0 when the policy switched the age-span goal off);
 4. minimise, over opened groups, sum of |women - men| ("other", "unspecified" and "" count
    as neither and are never penalised);
-5. maximise, over opened groups without a theme, the number of distinct areas among the
-   members (summed over groups): a mix of problems;
+5. maximise, over opened groups, the number of distinct areas among the members (summed
+   over groups): a mix of problems (theme groups count too, so a theme group never loses
+   to a mixed group at the same time only because its members share the theme);
 6. maximise the number of placed people whose theme equals the group's theme (None ==
    None: they asked for a mixed group and got one).
 
@@ -173,7 +174,7 @@ def _group_score(members: Sequence[Person], slot: Slot, policy: Policy) -> tuple
         excess = max(0, max(ages) - min(ages) - policy.age_span_years)
     women = sum(person.gender == WOMAN for person in members)
     men = sum(person.gender == MAN for person in members)
-    mix = len(frozenset().union(*(person.areas for person in members))) if slot.theme is None else 0
+    mix = len(frozenset().union(*(person.areas for person in members)))
     fit = sum(person.theme == slot.theme for person in members)
     return (
         len(members),
@@ -304,7 +305,7 @@ class _Instance:
             return (0, 0, 0, 0, 0, 0)
         span = self.policy.age_span_years
         excess = 0 if span is None else max(0, oldest - youngest - span)
-        mix = areas.bit_count() if self.mixed[s] else 0
+        mix = areas.bit_count()
         return (size, waited, -excess, -abs(sign), mix, fit)
 
     def groups(self, where: Sequence[int]) -> dict[str, list[int]]:
@@ -663,11 +664,9 @@ class _Model:
         return cost
 
     def _add_mix(self) -> dict[int, float]:
-        """has[s,a] <= number of members with area a, for slots without a theme."""
+        """has[s,a] <= number of members with area a."""
         inst, cost = self.inst, {}
         for s, able in enumerate(inst.able):
-            if not inst.mixed[s]:
-                continue
             by_area: dict[int, list[int]] = {}
             for i in able:
                 bits = inst.areas[i]

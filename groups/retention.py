@@ -24,7 +24,7 @@ from selvhjelp import retention
 KEY = "groups.past_participants"
 # Statuses of someone who is done with us; any other (waiting, offered, set aside to be
 # asked again…) keeps them, however long ago their groups ended.
-DONE = [Status.PLACED, Status.WITHDRAWN, Status.NOT_SUITABLE]
+DONE = [Status.PLACED, Status.WITHDRAWN, Status.NOT_SUITABLE, Status.INACTIVE]
 
 
 def _memberships():

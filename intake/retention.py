@@ -1,6 +1,6 @@
 """Intake's retention rule: applications that ended without a place in a group.
 
-Withdrawn or not suitable, and untouched for the centre's months since the status changed,
+Withdrawn, not suitable or set aside (no answer when asked), and untouched for the centre's months since the status changed,
 they are erased through the same path as the applicant's own "delete my data" (every app's
 part, through the core registry; intake notes and messages go with them). A person who
 has been in a group is held by the groups app, whose own rule decides when they go.
@@ -24,7 +24,7 @@ def ended_applications(centre, today: date, months: int):
     return retention.without_holds(
         Application.objects.filter(
             centre=centre,
-            status__in=[Status.WITHDRAWN, Status.NOT_SUITABLE],
+            status__in=[Status.WITHDRAWN, Status.NOT_SUITABLE, Status.INACTIVE],
             status_changed_at__lt=kept_from,
         ),
         app="intake",

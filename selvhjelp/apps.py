@@ -10,8 +10,11 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.core import checks
 
-        from selvhjelp import registry
+        from selvhjelp import access, registry
+
+        checks.register(access.check_matrix, checks.Tags.urls)
 
         registry.register_audit_labels(
             {

@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 3 * 3600},
     },
+    "clear-sessions": {
+        "task": "selvhjelp.clear_sessions",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 3 * 3600},
+    },
 }
 
 LOGGING = {

@@ -30,3 +30,11 @@ def purge_personal_data() -> dict[str, int]:
 
     report = retention.purge(dry_run=False, trigger="task")
     return {"run": report.run.pk, "removed": report.total}
+
+
+@shared_task(name="selvhjelp.clear_sessions")
+def clear_sessions() -> None:
+    """Nightly: delete expired sessions (they name who was signed in, and when)."""
+    from django.core.management import call_command
+
+    call_command("clearsessions")

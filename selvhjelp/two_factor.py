@@ -91,7 +91,8 @@ def home_url(user) -> str:
 
 def safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path of this site: redirect() would take any other word for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -121,9 +122,14 @@ def _check(request, code: str, accept) -> object:
     return accepted
 
 
+def _six_digits(code: str) -> bool:
+    # str.isdigit() also takes "²" and other digits int() refuses.
+    return len(code) == 6 and code.isascii() and code.isdigit()
+
+
 def _device_accepts(user, code: str):
     """The app takes six digits; anything else is tried as a backup code."""
-    device = app_device(user) if code.isdigit() and len(code) == 6 else backup_device(user)
+    device = app_device(user) if _six_digits(code) else backup_device(user)
     if device is None:
         return None
     allowed, _info = device.verify_is_allowed()
@@ -177,7 +183,7 @@ def qr_svg(data: str, label: str) -> str:
 
 
 def _matches_new_key(key: str, code: str) -> TOTP | None:
-    if not (code.isdigit() and len(code) == 6):
+    if not _six_digits(code):
         return None
     totp = TOTP(unhexlify(key))
     totp.time = time.time()

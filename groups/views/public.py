@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from groups import services
 from groups.enums import NoticeKind
+from groups.forms import posted_ids
 from groups.models import Meeting, Membership, Offer
 from intake.views.public import applicant_for
 from selvhjelp.permissions import public
@@ -72,9 +73,12 @@ def send_notice(request, token):
     kind = request.POST.get("kind")
     meeting = None
     if kind == NoticeKind.ABSENT:
-        meeting_id = request.POST.get("meeting", "")
-        if meeting_id.isdigit():
-            meeting = Meeting.objects.filter(pk=meeting_id, group_id=membership.group_id).first()
+        # posted_ids: str.isdigit() also takes "²", which int() refuses.
+        meeting_ids = posted_ids([request.POST.get("meeting", "")])
+        if meeting_ids:
+            meeting = Meeting.objects.filter(
+                pk=meeting_ids[0], group_id=membership.group_id
+            ).first()
         if meeting is None:
             messages.error(request, _("Choose one of the group's coming meetings."))
             return _back(token)

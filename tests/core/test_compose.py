@@ -69,6 +69,8 @@ def test_commands(services):
         "3",
         "--access-logfile",
         "-",
+        "--access-logformat",
+        '%(t)s "%(m)s" %(s)s %(B)s %(M)sms',
     ]
     assert services["worker"]["command"] == ["celery", "-A", "selvhjelp", "worker", "-l", "info"]
     assert services["beat"]["command"] == [
@@ -200,3 +202,13 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     assert {".env", ".git", ".venv", "db.sqlite3*", "staticfiles"} <= ignored
     # Needed by `pip install .` and at run time.
     assert not {"README.md", "pyproject.toml", "locale", "static", "templates"} & ignored
+
+
+def test_access_logs_never_hold_paths(services):
+    """An applicant's private link carries their token: the access log leaves paths out."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    compose_format = services["web"]["command"][-1]
+    for text in (dockerfile, compose_format):
+        assert "%(t)s" in text
+        for path_field in ("%(r)s", "%(U)s", "%(q)s", "%(f)s"):
+            assert path_field not in text

@@ -20,6 +20,7 @@ def test_the_core_tasks_take_no_free_text():
         "groups.start_groups": [],
         "groups.weekly_digest": [],
         "intake.waiting_list_care": [],
+        "selvhjelp.clear_sessions": [],
         "selvhjelp.dispatch_notifications": [],
         "selvhjelp.heartbeat": ["name"],
         "selvhjelp.purge_personal_data": [],

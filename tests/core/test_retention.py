@@ -147,7 +147,7 @@ def test_midnight_in_oslo_is_the_start_of_the_kept_day_in_winter_and_summer():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [Status.WITHDRAWN, Status.NOT_SUITABLE])
+@pytest.mark.parametrize("status", [Status.WITHDRAWN, Status.NOT_SUITABLE, Status.INACTIVE])
 def test_an_ended_application_goes_the_night_after_six_months_and_not_before(centre_1, status):
     kari = person(centre_1, status, oslo(date(2026, 1, 15), 14))
     purge_at(night(date(2026, 7, 14)))  # a day before the limit
@@ -192,7 +192,7 @@ def test_every_other_status_is_never_taken_however_old(centre_1):
     kept = {
         status: person(centre_1, status, years_ago)
         for status in Status.values
-        if status not in {Status.WITHDRAWN, Status.NOT_SUITABLE}
+        if status not in {Status.WITHDRAWN, Status.NOT_SUITABLE, Status.INACTIVE}
     }
     assert Status.WAITING in kept
     purge_at(night(date(2026, 4, 27)))
@@ -650,7 +650,7 @@ def test_the_privacy_notice_follows_the_settings_and_the_centres_own_times(
 
 
 TODAY = date(2026, 4, 27)
-DONE = ["withdrawn", "not_suitable", "placed"]
+DONE = ["withdrawn", "not_suitable", "inactive", "placed"]
 
 
 def plain_months_before(day: date, months: int) -> date:
@@ -726,7 +726,7 @@ class TestTheSelectionIsTheRule(HypothesisTestCase):
                 )
             # The rules, said plainly.
             if (
-                status in {"withdrawn", "not_suitable"}
+                status in {"withdrawn", "not_suitable", "inactive"}
                 and not ends
                 and changed.date() < ended_limits[n]
             ):

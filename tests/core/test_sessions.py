@@ -59,3 +59,18 @@ def test_logout_deactivation_and_a_new_password_end_the_session(client, staff_1)
     staff_1.set_password("a-completely-new-password-2")
     staff_1.save()
     assert not signed_in(client)
+
+
+def test_expired_sessions_are_deleted_every_night(client, staff_1):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from selvhjelp.tasks import clear_sessions
+
+    client.force_login(staff_1)
+    assert Session.objects.count() == 1
+    clear_sessions.apply()
+    assert Session.objects.count() == 1  # still valid
+    with time_machine.travel(timezone.now() + timedelta(hours=9), tick=False):
+        clear_sessions.apply()
+    assert Session.objects.count() == 0

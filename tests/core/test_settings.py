@@ -98,6 +98,7 @@ def test_defaults_are_the_zero_setup_product():
     assert s["language"] == "nb"
     assert s["languages"] == ["nb", "en"]
     assert s["beat"] == [
+        "clear-sessions",
         "dispatch-notifications",
         "groups-alert-short-groups",
         "groups-lapse-offers",

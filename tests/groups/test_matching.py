@@ -55,9 +55,7 @@ def group_key(members, slot, policy):
         excess = max(0, max(ages) - min(ages) - policy.age_span_years)
     women = len([p for p in members if p.gender == "woman"])
     men = len([p for p in members if p.gender == "man"])
-    mix = 0
-    if slot.theme is None:
-        mix = len({area for p in members for area in p.areas})
+    mix = len({area for p in members for area in p.areas})
     fit = len([p for p in members if p.theme == slot.theme])
     return (len(members), sum(p.waited_days for p in members), -excess, -abs(women - men), mix, fit)
 
@@ -274,7 +272,7 @@ TRICKY = {
         [Slot("a", "mon-evening", "t1", 2, 2), Slot("b", "mon-evening", None, 2, 2)],
         Policy(),
     ),
-    "areas: mix the mixed group": (
+    "areas: mix every group": (
         [
             person(1, ["mon-day"], areas=["grief"]),
             person(2, ["mon-day"], areas=["grief"]),
@@ -329,13 +327,13 @@ def test_theme_wishes_go_to_the_theme_group():
     assert proposal.score.theme_fit == 4
 
 
-def test_the_mixed_group_gets_the_most_areas():
-    people, slots, policy = TRICKY["areas: mix the mixed group"]
+def test_every_group_gets_a_mix_of_areas():
+    people, slots, policy = TRICKY["areas: mix every group"]
     proposal = propose(people, slots, policy)
     mixed = {g.slot_id: set(g.member_ids) for g in proposal.groups}["a"]
     assert len(mixed & {1, 2}) == 1
     assert len(mixed & {3, 4}) == 1
-    assert proposal.score.area_mix == 3
+    assert proposal.score.area_mix == 5  # 2 + 3: the theme group's mix counts as well
 
 
 def test_policy_off_never_counts_age():
