@@ -1,9 +1,10 @@
 """Intake's retention rule: applications that ended without a place in a group.
 
-Withdrawn, not suitable or set aside (no answer when asked), and untouched for the centre's months since the status changed,
-they are erased through the same path as the applicant's own "delete my data" (every app's
-part, through the core registry; intake notes and messages go with them). A person who
-has been in a group is held by the groups app, whose own rule decides when they go.
+Withdrawn, not suitable or set aside (no answer when asked), and untouched for the
+centre's months since the status changed, they are erased through the same path as the
+applicant's own "delete my data" (every app's part, through the core registry; intake
+notes and messages go with them). A person who has been in a group is held by the groups
+app, whose own rule decides when they go.
 """
 
 from datetime import date
