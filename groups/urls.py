@@ -31,6 +31,7 @@ urlpatterns = [
         staff.participant_list,
         name="staff-group-participants",
     ),
+    path("stab/moter/<int:pk>/", staff.meeting_detail, name="staff-meeting"),
     path("stab/moter/<int:pk>/avlys/", staff.meeting_cancel, name="staff-meeting-cancel"),
     path("stab/moter/<int:pk>/flytt/", staff.meeting_move, name="staff-meeting-move"),
     path("stab/tilbud/<int:pk>/trekk/", staff.offer_withdraw, name="staff-offer-withdraw"),

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -212,7 +211,6 @@ def group_detail(request, pk):
             "meeting__starts_at",
         )[:NOTICES_SHOWN]
     )
-    rooms = list(Room.objects.for_centre(group.centre_id).active().order_by("name"))
     openings = list(group.openings.all()[:5])
     context = {
         "group": group,
@@ -223,11 +221,6 @@ def group_detail(request, pk):
         "candidates": _candidates(group, now),
         "meetings": meetings,
         "notices": notices,
-        "rooms": rooms,
-        # Rendered once: every coming meeting's move form repeats the centre's rooms.
-        "room_options": format_html_join(
-            "", '<option value="{}">{}</option>', ((room.pk, room.name) for room in rooms)
-        ),
         "openings": openings,
         "leave_reasons": LEAVE_REASONS,
         "today": timezone.localdate(),
@@ -427,6 +420,26 @@ def _meeting_closed(request, meeting) -> bool:
         messages.error(request, _("The group has ended; its meetings can no longer be changed."))
         return True
     return False
+
+
+@staff_required
+@never_cache
+def meeting_detail(request, pk):
+    """One meeting, with the forms to move or cancel it (kept off the group page, which
+    lists half a year of meetings)."""
+    meeting = _meeting_for(request, pk)
+    group = meeting.group
+    changeable = (
+        meeting.status == MeetingStatus.PLANNED
+        and meeting.starts_at > timezone.now()
+        and group.status != GroupStatus.ENDED
+    )
+    rooms = list(Room.objects.for_centre(group.centre_id).active().order_by("name"))
+    return render(
+        request,
+        "groups/staff/meeting_detail.html",
+        {"meeting": meeting, "rooms": rooms, "changeable": changeable},
+    )
 
 
 @staff_required

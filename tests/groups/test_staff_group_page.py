@@ -176,7 +176,7 @@ def test_the_meetings_show_their_kind_holiday_and_changes(staff_1_client, centre
     rows = table_rows(text(staff_1_client.get(page_of(group))), "meetings")
 
     assert rows[0][:4] == ["tor 17.12.2026", "18:00–20:00", "Første møte", "Planlagt"]
-    assert rows[0][4].startswith("Avlys Hvorfor (deltakerne får beskjed) Avlys møtet Flytt")
+    assert rows[0][4] == "Flytt eller avlys (17.12.2026)"
     assert rows[1][2:] == ["", "Avlyst Juleferie", ""]
     assert rows[2][:4] == [
         "lør 02.01.2027",
@@ -186,7 +186,9 @@ def test_the_meetings_show_their_kind_holiday_and_changes(staff_1_client, centre
     ]
     holiday = next(row for row in rows if row[0] == "tor 25.03.2027")
     assert holiday[2] == "Helligdag: Skjærtorsdag"
-    assert holiday[4].startswith("Hopp over (helligdag) Hvorfor (deltakerne får beskjed) Hopp over")
+    assert holiday[4] == "Flytt eller avlys (25.03.2027)"
+    holiday_page = text(staff_1_client.get(f"/stab/moter/{meetings[14].pk}/"))
+    assert "Hopp over (helligdag)" in holiday_page
     assert sum(row[2].startswith("Helligdag") for row in rows) == 2  # and Ascension Day
 
 
@@ -603,3 +605,29 @@ def test_a_meeting_of_an_ended_group_cannot_be_changed(staff_1_client, centre_1)
     ]
     meeting.refresh_from_db()
     assert meeting.moved_from is None
+
+
+def test_a_meeting_is_moved_or_cancelled_from_its_own_page(staff_1_client, centre_1, room):
+    group = GroupFactory(centre=centre_1, room=room, start_date=date(2026, 12, 17), weekday=3)
+    meeting = group.meetings.order_by("starts_at").first()
+    RoomFactory(centre=centre_1, name="Loftet")
+    body = text(staff_1_client.get(f"/stab/moter/{meeting.pk}/"))
+    assert f'action="/stab/moter/{meeting.pk}/flytt/"' in body
+    assert f'action="/stab/moter/{meeting.pk}/avlys/"' in body
+    assert ">Loftet</option>" in body
+    assert f'href="/stab/grupper/{group.pk}/#meeting-{meeting.pk}"' in body
+
+
+def test_a_held_or_cancelled_meeting_offers_no_changes(staff_1_client, centre_1, room):
+    group = GroupFactory(centre=centre_1, room=room, start_date=date(2026, 12, 17), weekday=3)
+    meeting = group.meetings.order_by("starts_at").first()
+    Meeting.objects.filter(pk=meeting.pk).update(status="cancelled")
+    body = text(staff_1_client.get(f"/stab/moter/{meeting.pk}/"))
+    assert "/flytt/" not in body
+    assert "kan ikke lenger endres" in body
+
+
+def test_another_centres_meeting_page_is_not_found(staff_1_client, centre_2):
+    group = GroupFactory(centre=centre_2, start_date=date(2026, 12, 17), weekday=3)
+    meeting = group.meetings.first()
+    assert staff_1_client.get(f"/stab/moter/{meeting.pk}/").status_code == 404
