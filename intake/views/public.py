@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from intake import services, throttle
@@ -30,6 +31,7 @@ def _language() -> str:
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("first_name", "last_name", "email", "phone", "birth_date", "about")
 def apply(request):
     centres = list(Centre.objects.active())
     if not centres:
@@ -143,6 +145,7 @@ def still_waiting(request, token):
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("email", "phone")
 def edit(request, token):
     application = applicant_for(request, token)
     if application.status not in Status.open():

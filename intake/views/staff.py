@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from intake import audit_labels, services
@@ -238,6 +239,7 @@ def _errors(form) -> str:
 @staff_required
 @never_cache
 @require_POST
+@sensitive_post_parameters("text")
 def add_note(request, pk):
     application = _application_for(request, pk)
     form = NoteForm(request.POST)
@@ -304,6 +306,7 @@ def erase(request, pk):
 
 @staff_required
 @never_cache
+@sensitive_post_parameters("first_name", "last_name", "email", "phone", "birth_date", "about")
 def application_new(request):
     centres = _staff_centres(request)
     themes = list(
