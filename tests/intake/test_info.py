@@ -106,6 +106,8 @@ def test_privacy_notice_names_the_centre_and_the_rules(client, centre_1):
         "Selvhjelpshuset Nord er ansvarlig for opplysningene dine (behandlingsansvarlig)." in body
     )
     assert "særlig kategori personopplysninger etter artikkel 9" in body
+    assert "(personvernforordningen artikkel 6 nr. 1 bokstav a)" in body  # the legal basis
+    assert "Da slutter vi å bruke dem og sletter dem med en gang." in body
     assert "Igangsetterne og de andre deltakerne ser aldri søknaden din." in body
     assert "ser de andre i gruppa bare fornavnet ditt." in body
     assert "sletter vi den 6 måneder etterpå." in body
