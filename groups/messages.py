@@ -22,16 +22,10 @@ from groups.public_section import describe_meeting, describe_room, describe_slot
 from selvhjelp import ics, outbox
 
 APPLICATION = "intake.application"
-USER = "auth.user"
 COMING_MEETINGS = 3
 
 
 # Shared pieces -----------------------------------------------------------------------------
-
-
-def _param(notification, name):
-    value = notification.params.get(name)
-    return value if isinstance(value, int) else None
 
 
 def _host() -> str:
@@ -79,7 +73,7 @@ def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> ics.CalendarE
 def _meeting(notification) -> Meeting | None:
     return (
         Meeting.objects.select_related("group__centre", "room__centre")
-        .filter(pk=_param(notification, "meeting_id"))
+        .filter(pk=outbox.param_id(notification, "meeting_id"))
         .first()
     )
 
@@ -99,7 +93,7 @@ def _group_context(group: Group) -> dict:
 def _open_offer(notification) -> Offer | None:
     offer = (
         Offer.objects.select_related("group__centre", "group__room__centre", "application")
-        .filter(pk=_param(notification, "offer_id"))
+        .filter(pk=outbox.param_id(notification, "offer_id"))
         .first()
     )
     if offer is None or offer.status != OfferStatus.OPEN or offer.expires_at <= timezone.now():
@@ -233,7 +227,7 @@ def schedule_changed_context(notification) -> dict | None:
 
     group = (
         Group.objects.select_related("centre", "room__centre")
-        .filter(pk=_param(notification, "group_id"))
+        .filter(pk=outbox.param_id(notification, "group_id"))
         .first()
     )
     if group is None or group.status == GroupStatus.ENDED or not _is_member(notification, group):
@@ -254,7 +248,7 @@ def absence_context(notification) -> dict | None:
         AbsenceNotice.objects.select_related(
             "membership__group__centre", "membership__application", "meeting"
         )
-        .filter(pk=_param(notification, "notice_id"))
+        .filter(pk=outbox.param_id(notification, "notice_id"))
         .first()
     )
     if notice is None:
@@ -289,32 +283,24 @@ def absence_context(notification) -> dict | None:
 ALERTS = {"ready", "fragile", "leaving", "short"}
 
 
-def _is_staff(notification, group: Group) -> bool:
-    from django.contrib.auth import get_user_model
-
-    if notification.recipient_type != USER or not notification.recipient_id.isdigit():
-        return False
-    return (
-        get_user_model()
-        .objects.filter(
-            pk=int(notification.recipient_id),
-            is_active=True,
-            staff_memberships__centre=group.centre_id,
-        )
-        .exists()
-    )
-
-
 def staff_alert_context(notification) -> dict | None:
     alert = notification.params.get("alert")
     group = (
-        Group.objects.select_related("centre").filter(pk=_param(notification, "group_id")).first()
+        Group.objects.select_related("centre")
+        .filter(pk=outbox.param_id(notification, "group_id"))
+        .first()
     )
-    if alert not in ALERTS or group is None or not _is_staff(notification, group):
+    if (
+        alert not in ALERTS
+        or group is None
+        or not outbox.to_staff_of(notification, group.centre_id)
+    ):
         return None
     member = ""
     if alert == "leaving":
-        member_id = _param(notification, "member") or _param(notification, "member_id")
+        member_id = outbox.param_id(notification, "member") or outbox.param_id(
+            notification, "member_id"
+        )
         membership = (
             Membership.objects.select_related("application")
             .filter(pk=member_id, group=group)

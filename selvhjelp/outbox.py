@@ -407,6 +407,29 @@ def staff_of(centre, *, digest: bool = False):
     )
 
 
+def param_id(notification: Notification, name: str) -> int | None:
+    """An id from a notification's params (None if missing or not an id)."""
+    value = notification.params.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def to_staff_of(notification: Notification, centre_id: int) -> bool:
+    """The message goes to a user who is (still) active staff of the centre."""
+    from django.contrib.auth import get_user_model
+
+    if notification.recipient_type != "auth.user" or not notification.recipient_id.isdigit():
+        return False
+    return (
+        get_user_model()
+        .objects.filter(
+            pk=int(notification.recipient_id),
+            is_active=True,
+            staff_memberships__centre=centre_id,
+        )
+        .exists()
+    )
+
+
 def _alert_failed(notification: Notification) -> None:
     """Tell the centre's staff that a message could not be delivered (never about this kind
     itself, so a bad staff address cannot start a loop)."""

@@ -26,14 +26,8 @@ from starters.enums import AssignmentStatus
 from starters.models import Assignment, Booking, Starter
 
 STARTER = "starters.starter"
-USER = "auth.user"
 CHANGES = {"moved", "cancelled", "replanned", "ended"}
 ALERTS = {"declined", "short", "clash"}
-
-
-def _param(notification, name):
-    value = notification.params.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _schedule_link() -> str:
@@ -70,9 +64,11 @@ def _expected(group: Group) -> int:
 
 def invitation_context(notification) -> dict | None:
     starter = (
-        Starter.objects.select_related("user").filter(pk=_param(notification, "starter_id")).first()
+        Starter.objects.select_related("user")
+        .filter(pk=outbox.param_id(notification, "starter_id"))
+        .first()
     )
-    centre = Centre.objects.filter(pk=_param(notification, "centre_id")).first()
+    centre = Centre.objects.filter(pk=outbox.param_id(notification, "centre_id")).first()
     if (
         starter is None
         or centre is None
@@ -106,7 +102,7 @@ def invitation_context(notification) -> dict | None:
 def _holding_assignment(notification) -> Assignment | None:
     assignment = (
         Assignment.objects.select_related("starter__user", "group__centre", "group__room__centre")
-        .filter(pk=_param(notification, "assignment_id"))
+        .filter(pk=outbox.param_id(notification, "assignment_id"))
         .first()
     )
     if (
@@ -184,7 +180,7 @@ def _booking(notification) -> Booking | None:
         Booking.objects.select_related(
             "starter__user", "assignment", "meeting__group__centre", "meeting__room__centre"
         )
-        .filter(pk=_param(notification, "booking_id"))
+        .filter(pk=outbox.param_id(notification, "booking_id"))
         .first()
     )
 
@@ -198,7 +194,7 @@ def reminder_context(notification) -> dict | None:
         not booking.is_active
         or booking.assignment.status not in AssignmentStatus.holding()
         or meeting.status != MeetingStatus.PLANNED
-        or meeting.sequence != _param(notification, "sequence")
+        or meeting.sequence != outbox.param_id(notification, "sequence")
         or meeting.starts_at <= timezone.now()
         or meeting.group.status == GroupStatus.ENDED
         or not _is_recipient(notification, booking.starter)
@@ -253,7 +249,7 @@ def meeting_changed_context(notification) -> dict | None:
         }
     assignment = (
         Assignment.objects.select_related("starter__user", "group__centre", "group__room__centre")
-        .filter(pk=_param(notification, "assignment_id"))
+        .filter(pk=outbox.param_id(notification, "assignment_id"))
         .first()
     )
     if assignment is None or not _is_recipient(notification, assignment.starter):
@@ -288,22 +284,6 @@ def meeting_changed_attachments(notification) -> list:
 # starters.staff_alert ----------------------------------------------------------------------
 
 
-def _is_staff(notification, group: Group) -> bool:
-    from django.contrib.auth import get_user_model
-
-    if notification.recipient_type != USER or not notification.recipient_id.isdigit():
-        return False
-    return (
-        get_user_model()
-        .objects.filter(
-            pk=int(notification.recipient_id),
-            is_active=True,
-            staff_memberships__centre=group.centre_id,
-        )
-        .exists()
-    )
-
-
 def _is_short(group: Group) -> bool:
     return group.starter_assignments.holding().count() < group.centre.starters_per_group
 
@@ -318,13 +298,15 @@ def _next_best(group: Group):
 def staff_alert_context(notification) -> dict | None:
     alert = notification.params.get("alert")
     group = (
-        Group.objects.select_related("centre").filter(pk=_param(notification, "group_id")).first()
+        Group.objects.select_related("centre")
+        .filter(pk=outbox.param_id(notification, "group_id"))
+        .first()
     )
     if (
         alert not in ALERTS
         or group is None
         or group.status == GroupStatus.ENDED
-        or not _is_staff(notification, group)
+        or not outbox.to_staff_of(notification, group.centre_id)
     ):
         return None
     context = {
@@ -345,7 +327,7 @@ def staff_alert_context(notification) -> dict | None:
     elif alert == "declined":
         assignment = (
             Assignment.objects.select_related("starter__user")
-            .filter(pk=_param(notification, "assignment_id"), group=group)
+            .filter(pk=outbox.param_id(notification, "assignment_id"), group=group)
             .first()
         )
         if (
@@ -359,12 +341,12 @@ def staff_alert_context(notification) -> dict | None:
     else:  # clash: a moved or newly planned meeting falls when the starter is booked elsewhere
         assignment = (
             Assignment.objects.select_related("starter__user")
-            .filter(pk=_param(notification, "assignment_id"), group=group)
+            .filter(pk=outbox.param_id(notification, "assignment_id"), group=group)
             .first()
         )
         meeting = (
             group.meetings.select_related("room__centre")
-            .filter(pk=_param(notification, "meeting_id"))
+            .filter(pk=outbox.param_id(notification, "meeting_id"))
             .first()
         )
         if (
