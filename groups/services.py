@@ -460,7 +460,6 @@ def _accept(offer: Offer, *, request=None) -> Membership:
     )
     intake.mark_placed(offer.application, request=request)
     outbox.cancel_pending(about=offer)
-    membership.application = offer.application
     _remind_members(group, memberships=[membership])
     audit.record("offer.accepted", request=request, centre=group.centre, obj=offer)
     if group.memberships.active().count() == group.min_size:
