@@ -128,7 +128,9 @@ class GroupSection:
 
     key: str
     template: str
-    context: Callable[[Any, Any], dict | None]  # (group, request) -> context or None
+    # (group, request, meetings) -> context or None; `meetings` are all the group's
+    # meetings in time order, already loaded by the page (a section need not query them).
+    context: Callable[[Any, Any, list], dict | None]
     order: int = 100
 
 
@@ -141,10 +143,10 @@ def register_group_section(section: GroupSection) -> None:
     _group_sections[section.key] = section
 
 
-def group_sections(group, request) -> list[tuple[GroupSection, dict]]:
+def group_sections(group, request, meetings: list) -> list[tuple[GroupSection, dict]]:
     shown = []
     for section in sorted(_group_sections.values(), key=lambda s: (s.order, s.key)):
-        context = section.context(group, request)
+        context = section.context(group, request, meetings)
         if context is not None:
             shown.append((section, context))
     return shown

@@ -93,15 +93,26 @@ def _recipient(starter: Starter) -> outbox.Recipient:
 # Which meetings a starter attends ---------------------------------------------------------
 
 
-def meetings_to_attend(group: Group) -> list[Meeting]:
+def meetings_to_attend(group: Group, meetings: list[Meeting] | None = None) -> list[Meeting]:
     """The centre's policy: the first `starter_opening_meetings` planned meetings by index
-    (the opening meeting first), plus the planned follow-up meeting. In time order."""
+    (the opening meeting first), plus the planned follow-up meeting. In time order.
+
+    `meetings`, when given, are all the group's meetings already loaded (the group page has
+    them): the choice is then made from them without a query."""
     centre = group.centre
-    planned = group.meetings.planned().select_related("room__centre", "group")
-    first = list(planned.order_by("index")[: centre.starter_opening_meetings])
-    followup = planned.filter(is_followup=True).exclude(pk__in=[m.pk for m in first]).first()
-    meetings = first + ([followup] if followup else [])
-    return sorted(meetings, key=lambda m: m.starts_at)
+    if meetings is not None:
+        planned = sorted(
+            (m for m in meetings if m.status == MeetingStatus.PLANNED), key=lambda m: m.index
+        )
+        first = planned[: centre.starter_opening_meetings]
+        chosen = {m.pk for m in first}
+        followup = next((m for m in planned if m.is_followup and m.pk not in chosen), None)
+    else:
+        planned = group.meetings.planned().select_related("room__centre", "group")
+        first = list(planned.order_by("index")[: centre.starter_opening_meetings])
+        followup = planned.filter(is_followup=True).exclude(pk__in=[m.pk for m in first]).first()
+    attended = first + ([followup] if followup else [])
+    return sorted(attended, key=lambda m: m.starts_at)
 
 
 def _ahead(meetings: list[Meeting]) -> list[Meeting]:
@@ -496,24 +507,46 @@ def _clash_label(booking: Booking, centre_id: int) -> str:
     return gettext("another group at %(when)s") % {"when": when}
 
 
-def suggest_starters(group: Group, *, limit: int = 5) -> list[Suggestion]:
+def centre_starters(group: Group) -> list[Starter]:
+    """The active starters of the group's centre in name order, each with `load`,
+    `experience` and `asked` (holds, or has declined, an assignment in this group). One
+    query."""
+    asked = Assignment.objects.filter(group=group, starter=OuterRef("pk")).filter(
+        Q(status__in=AssignmentStatus.holding()) | Q(status=AssignmentStatus.DECLINED)
+    )
+    return list(
+        Starter.objects.active()
+        .for_centre(group.centre_id)
+        .select_related("user")
+        .annotate(
+            load=_current_load(timezone.now()),
+            experience=_experience(group.start_date),
+            asked=Exists(asked),
+        )
+        .order_by("user__first_name", "user__last_name", "pk")
+    )
+
+
+def suggest_starters(
+    group: Group,
+    *,
+    limit: int = 5,
+    meetings: list[Meeting] | None = None,
+    starters: list[Starter] | None = None,
+) -> list[Suggestion]:
     """Active starters of the group's centre, best first: available at the group's slot, no
     clash with the meetings they would attend, room for another group, lower load, more
     experience. Starters holding or having declined an assignment in the group are left
-    out. Five queries, however many starters and bookings there are."""
-    group = Group.objects.select_related("centre").get(pk=group.pk)
-    meetings = _ahead(meetings_to_attend(group))
+    out. At most five queries, however many starters and bookings there are: none for the
+    meetings when the caller passes the group's meetings (see meetings_to_attend), none for
+    the starters when it passes centre_starters(group) (the group page needs them twice)."""
+    if not Group.centre.is_cached(group):
+        group = Group.objects.select_related("centre").get(pk=group.pk)
+    meetings = _ahead(meetings_to_attend(group, meetings))
     bit = 1 << bitsets.SLOTS.index(bitsets.slot_at(group.weekday, group.start_time))
-    asked = Assignment.objects.filter(group=group).filter(
-        Q(status__in=AssignmentStatus.holding()) | Q(status=AssignmentStatus.DECLINED)
-    )
-    candidates = list(
-        Starter.objects.active()
-        .for_centre(group.centre)
-        .exclude(pk__in=asked.values("starter"))
-        .select_related("user")
-        .annotate(load=_current_load(timezone.now()), experience=_experience(group.start_date))
-    )
+    if starters is None:
+        starters = centre_starters(group)
+    candidates = [s for s in starters if not s.asked]
     clashes: dict[int, Booking] = {}
     if meetings and candidates:
         taken = (

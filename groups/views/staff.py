@@ -232,7 +232,7 @@ def group_detail(request, pk):
         # Blocks of apps to the right (starters), registered in selvhjelp.registry.
         "sections": [
             {"template": section.template, "context": section_context}
-            for section, section_context in registry.group_sections(group, request)
+            for section, section_context in registry.group_sections(group, request, meetings)
         ],
     }
     return render(request, "groups/staff/group_detail.html", context)

@@ -163,8 +163,9 @@ def starter_edit(request, pk):
 # The starters block on a group's page ---------------------------------------------------------
 
 
-def group_section(group, request) -> dict:
-    """Context of the "Starters" block on /stab/grupper/<pk>/ (registered in apps.py)."""
+def group_section(group, request, meetings) -> dict:
+    """Context of the "Starters" block on /stab/grupper/<pk>/ (registered in apps.py).
+    `meetings` are the group's meetings the page has loaded already."""
     assignments = list(
         group.starter_assignments.select_related("starter__user").order_by("created_at", "pk")
     )
@@ -173,22 +174,20 @@ def group_section(group, request) -> dict:
     needed = group.centre.starters_per_group
     ended = group.status == GroupStatus.ENDED
     can_assign = not ended and len(holding) < needed
-    suggestions = services.suggest_starters(group) if not ended and needed else []
     for assignment in assignments:
         assignment.waiting_for_replacement = (
             assignment.status == AssignmentStatus.DECLINED and assignment.pk not in replaced
         )
-    choices = []
-    if not ended and needed:
-        asked = {a.starter_id for a in holding}
-        choices = [
-            starter
-            for starter in Starter.objects.for_centre(group.centre_id)
-            .active()
-            .select_related("user")
-            .order_by("user__first_name", "user__last_name", "pk")
-            if starter.pk not in asked
-        ]
+    # The centre's starters are only needed for a form on the block: asking one more, or
+    # replacing someone. A group with its starters in place loads none.
+    replaceable = any(
+        a.waiting_for_replacement or a.status in AssignmentStatus.holding() for a in assignments
+    )
+    starters = services.centre_starters(group) if needed and (can_assign or replaceable) else []
+    suggestions = []
+    if can_assign and starters:
+        suggestions = services.suggest_starters(group, meetings=meetings, starters=starters)
+    asked = {a.starter_id for a in holding}
     return {
         "group": group,
         "assignments": assignments,
@@ -198,7 +197,7 @@ def group_section(group, request) -> dict:
         "ended": ended,
         "can_assign": can_assign,
         "suggestions": suggestions,
-        "choices": choices,
+        "choices": [starter for starter in starters if starter.pk not in asked],
     }
 
 
