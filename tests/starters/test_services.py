@@ -460,9 +460,7 @@ def test_suggestions_take_the_same_queries_for_one_starter_and_for_many(centre_1
     assert many == (11, 4)
 
 
-def test_suggestions_reuse_the_meetings_and_starters_a_page_has_loaded(
-    centre_1, staff_1, group
-):
+def test_suggestions_reuse_the_meetings_and_starters_a_page_has_loaded(centre_1, staff_1, group):
     for n in range(3):
         starter(centre_1, f"Starter{n}")
     group = Group.objects.select_related("centre").get(pk=group.pk)
