@@ -95,6 +95,33 @@ def demo_data_parts() -> list[DemoData]:
 
 
 @dataclass(frozen=True)
+class ScaleData:
+    """One app's part of `seed_scale` (groups' command) for an app to the right of groups:
+    fill(run) bulk-inserts its rows once the centres, groups and meetings exist and returns
+    its counts; delete(centres, using) raw-deletes them (before the groups' own rows go) and
+    returns its counts. `sizes` are its size options: name -> (default, help)."""
+
+    key: str
+    fill: Callable[[Any], dict[str, int]]  # (the seeder run) -> counts
+    delete: Callable[[Any, str], dict[str, int]]  # (scale centres, db alias) -> counts
+    sizes: tuple[tuple[str, int, str], ...] = ()
+    order: int = 100
+
+
+_scale: dict[str, ScaleData] = {}
+
+
+def register_scale_data(part: ScaleData) -> None:
+    if part.key in _scale and _scale[part.key] != part:
+        raise RegistryError(f"Scale data {part.key!r} is already registered.")
+    _scale[part.key] = part
+
+
+def scale_data_parts() -> list[ScaleData]:
+    return sorted(_scale.values(), key=lambda p: (p.order, p.key))
+
+
+@dataclass(frozen=True)
 class StaffSection:
     """A block on the staff overview (/stab/): a template and its context for a user."""
 

@@ -23,3 +23,8 @@ class StartersConfig(AppConfig):
             )
         )
         registry.register_demo_data(registry.DemoData("starters", demo.fill, order=30))
+        from starters import scale
+
+        registry.register_scale_data(
+            registry.ScaleData("starters", scale.fill, scale.delete, sizes=scale.SIZES)
+        )

@@ -29,7 +29,7 @@ from groups.models import (
 from groups.schedule import OSLO, followup_index, norwegian_holidays
 from intake.enums import Gender, Source, Status
 from intake.models import AREAS, Application, IntakeNote, new_access_key
-from selvhjelp import bitsets
+from selvhjelp import bitsets, registry
 from selvhjelp.enums import FollowUpRule, Language
 from selvhjelp.models import AuditEvent, Centre, StaffMembership, Theme
 from selvhjelp.models.notifications import Notification
@@ -115,6 +115,10 @@ def delete_scale_data(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
         ("centres", Centre.objects.filter(slug__startswith=SLUG_PREFIX)),
     ]
     deleted: dict[str, int] = {}
+    # Apps to the right (starters) first: their rows point at groups and meetings.
+    for part in reversed(registry.scale_data_parts()):
+        for label, n in part.delete(centres, using).items():
+            deleted[label] = deleted.get(label, 0) + n
     for label, queryset in steps:
         # A raw delete: one statement, no per-row collection (the order above is the cascade).
         deleted[label] = deleted.get(label, 0) + queryset._raw_delete(using)
@@ -127,6 +131,10 @@ def _weighted(rng: random.Random, pairs):
 
 
 class Seeder:
+    """One run. An app's scale part (registry.ScaleData.fill) gets it after the groups: it
+    reads rng, batch, now, today, centres_created, groups_created and options, and writes
+    through bulk()."""
+
     def __init__(self, rng: random.Random, batch: int):
         self.rng = rng
         self.batch = batch
@@ -135,10 +143,13 @@ class Seeder:
         self.counts: dict[str, int] = {}
         self.person = 0
         self._holidays: dict[int, dict[date, str]] = {}
+        self.centres_created: list[Centre] = []
+        self.groups_created: list[Group] = []
+        self.options: dict = {}
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _bulk(self, model, objs):
+    def bulk(self, model, objs):
         if not objs:
             return []
         created = model.objects.bulk_create(objs, batch_size=self.batch)
@@ -188,7 +199,7 @@ class Seeder:
                     followup_after=after,
                 )
             )
-        return self._bulk(Centre, centres)
+        return self.bulk(Centre, centres)
 
     # --- rooms, groups and meetings --------------------------------------------------------
 
@@ -202,7 +213,7 @@ class Seeder:
             plans.append((centre, per_centre[centre.pk]))
 
         # One room per group: planned meetings can then never overlap within a room.
-        rooms = self._bulk(
+        rooms = self.bulk(
             Room,
             [
                 Room(centre=centre, name=f"Rom {n}", capacity=rng.choice([8, 10, 12, 16]))
@@ -246,15 +257,15 @@ class Seeder:
             )
             group.seed_meetings = held
             groups.append(group)
-        groups = self._bulk(Group, groups)
+        groups = self.bulk(Group, groups)
 
         buffer: list[Meeting] = []
         for group in groups:
             buffer.extend(self._meetings(group))
             if len(buffer) >= self.batch:
-                self._bulk(Meeting, buffer)
+                self.bulk(Meeting, buffer)
                 buffer = []
-        self._bulk(Meeting, buffer)
+        self.bulk(Meeting, buffer)
         return groups
 
     def _meetings(self, group: Group) -> list[Meeting]:
@@ -351,7 +362,7 @@ class Seeder:
                     group.centre, Status.PLACED, applied_at, changed_at, self._slots(slot)
                 )
                 rows.append((group, joined, application))
-            applications = self._bulk(Application, [app for _, _, app in rows])
+            applications = self.bulk(Application, [app for _, _, app in rows])
             members = []
             for (group, joined, _), application in zip(rows, applications, strict=True):
                 left_on, reason = None, ""
@@ -372,7 +383,7 @@ class Seeder:
                         ),
                     )
                 )
-            self._bulk(Membership, members)
+            self.bulk(Membership, members)
 
     def applications(self, centres, weights, count: int) -> None:
         """Applicants not (yet) in a group, spread over centres and the last two years."""
@@ -391,7 +402,7 @@ class Seeder:
                 rows.append(
                     self._application(centre, status, applied_at, changed_at, self._slots())
                 )
-            self._bulk(Application, rows)
+            self.bulk(Application, rows)
 
 
 class Command(BaseCommand):
@@ -409,6 +420,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--meetings", type=int, default=200_000, help="spread evenly over the groups"
         )
+        for part in registry.scale_data_parts():
+            for name, default, help_text in part.sizes:
+                parser.add_argument(f"--{name}", type=int, default=default, help=help_text)
         parser.add_argument("--batch", type=int, default=2_000, help="rows per INSERT")
         parser.add_argument(
             "--force", action="store_true", help="run even with DEBUG off (writes a lot)"
@@ -428,7 +442,8 @@ class Command(BaseCommand):
         meetings, batch = options["meetings"], options["batch"]
         if centres < 1 or batch < 1:
             raise CommandError("--centres and --batch must be at least 1.")
-        if min(applications, groups, memberships, meetings) < 0:
+        extra_sizes = [name for part in registry.scale_data_parts() for name, *_ in part.sizes]
+        if min(applications, groups, memberships, meetings, *(options[n] for n in extra_sizes)) < 0:
             raise CommandError("Counts cannot be negative.")
         if centres > 999:
             raise CommandError("At most 999 centres (slugs skala-001 to skala-999).")
@@ -465,6 +480,11 @@ class Command(BaseCommand):
                 created_groups = seeder.groups(created_centres, weights, groups, meetings)
                 seeder.memberships(created_groups, memberships)
                 seeder.applications(created_centres, weights, applications - memberships)
+                seeder.centres_created, seeder.groups_created = created_centres, created_groups
+                seeder.options = options
+                for part in registry.scale_data_parts():
+                    for label, n in part.fill(seeder).items():
+                        seeder.counts[label] = seeder.counts.get(label, 0) + n
         except IntegrityError as exc:
             raise CommandError(f"The scale data could not be written: {exc}") from exc
         elapsed = clock.monotonic() - started
