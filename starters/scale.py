@@ -31,9 +31,10 @@ LAST_NAMES = ["Aasen", "Bråten", "Dale", "Eide", "Foss", "Grande", "Holm", "Kva
 def delete(centres, using: str) -> dict[str, int]:
     """Raw deletes, children first: bookings, assignments, starters and their accounts."""
     starters = Starter.objects.filter(user__username__startswith=USERNAME_PREFIX)
+    ours, in_centres = Q(starter__in=starters), Q(group__centre__in=centres)
     steps = [
-        ("bookings", Booking.objects.filter(Q(starter__in=starters) | Q(meeting__group__centre__in=centres))),
-        ("assignments", Assignment.objects.filter(Q(starter__in=starters) | Q(group__centre__in=centres))),
+        ("bookings", Booking.objects.filter(ours | Q(meeting__group__centre__in=centres))),
+        ("assignments", Assignment.objects.filter(ours | in_centres)),
         ("starter centres", Starter.centres.through.objects.filter(starter__in=starters)),
         ("starters", starters),
         ("users", get_user_model().objects.filter(username__startswith=USERNAME_PREFIX)),

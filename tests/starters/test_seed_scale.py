@@ -42,9 +42,11 @@ def test_starters_are_spread_over_the_centres_and_open_the_groups():
     output = seed("--starters=20")
 
     assert Starter.objects.count() == 20
-    assert "starters" in output and "bookings" in output
+    assert "starters" in output
+    assert "bookings" in output
     per_centre = Counter(Starter.objects.values_list("centres__slug", flat=True))
-    assert sum(per_centre.values()) == 20 and min(per_centre.values()) >= 2
+    assert sum(per_centre.values()) == 20
+    assert min(per_centre.values()) >= 2
     users = get_user_model().objects.filter(starter__isnull=False)
     assert not any(user.has_usable_password() for user in users)
 
@@ -83,12 +85,14 @@ def test_replace_removes_the_earlier_starters_and_no_one_else(centre_1):
     assert Starter.objects.exclude(pk=own.pk).count() == 6
     assert Starter.objects.filter(pk=own.pk).exists()
     usernames = set(Starter.objects.exclude(pk=own.pk).values_list("user__username", flat=True))
-    assert len(first) == 10 and len(usernames) == 6
+    assert len(first) == 10
+    assert len(usernames) == 6
 
 
 @pytest.mark.django_db
 def test_no_starters_when_asked_for_none_and_negative_is_refused():
     seed("--starters=0")
-    assert not Starter.objects.exists() and not Assignment.objects.exists()
+    assert not Starter.objects.exists()
+    assert not Assignment.objects.exists()
     with pytest.raises(CommandError, match="negative"):
         seed("--starters=-1", "--replace")
