@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from selvhjelp.models import DEFAULT_URGENT_HELP, Centre
 
@@ -11,12 +12,17 @@ def public_centre(request) -> Centre | None:
     return request._public_centre
 
 
-def site(request):
-    """What every page's frame needs: the centre shown and its urgent-help lines."""
+def _urgent_help_lines(request) -> list[str]:
     centre = public_centre(request)
     text = centre.urgent_help if centre is not None else DEFAULT_URGENT_HELP
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def site(request):
+    """What every public page's frame needs: the centre shown and its urgent-help lines.
+    Lazy, so the staff and starter frames, which show neither, cost no query."""
     return {
-        "public_centre": centre,
-        "urgent_help_lines": [line.strip() for line in text.splitlines() if line.strip()],
+        "public_centre": SimpleLazyObject(lambda: public_centre(request)),
+        "urgent_help_lines": SimpleLazyObject(lambda: _urgent_help_lines(request)),
         "site_url": settings.SITE_URL,
     }

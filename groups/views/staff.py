@@ -40,6 +40,10 @@ from selvhjelp.permissions import staff_required
 
 ENDED_SHOWN = 50  # the most recently ended groups on the list
 NOTICES_SHOWN = 50
+# The group page lists the meetings around today; ?moter=alle lists the whole series.
+MEETINGS_HELD_SHOWN = 3
+MEETINGS_COMING_SHOWN = 10
+ALL_MEETINGS = "moter=alle"
 
 PERSON_FIELDS = ["application", "application__first_name", "application__last_name"]
 
@@ -53,10 +57,14 @@ def _groups(request):
 
 
 def _group_for(request, pk, *, seats=False) -> Group:
-    queryset = _groups(request).select_related("centre", "room__centre", "theme")
+    queryset = _groups(request).select_related("centre", "room", "theme")
     if seats:
-        return get_object_or_404(queryset.with_seats(timezone.now()), pk=pk).with_seat_flags()
-    return get_object_or_404(queryset, pk=pk)
+        queryset = queryset.with_seats(timezone.now())
+    group = get_object_or_404(queryset, pk=pk)
+    if group.room is not None and group.room.centre_id == group.centre_id:
+        # The room's centre is the group's: no second join of the wide centre row.
+        Room.centre.field.set_cached_value(group.room, group.centre)
+    return group.with_seat_flags() if seats else group
 
 
 def _meeting_for(request, pk) -> Meeting:
@@ -68,6 +76,19 @@ def _meeting_for(request, pk) -> Meeting:
 def _group_url(group_id, anchor="") -> str:
     url = reverse("staff-group", args=[group_id])
     return f"{url}#{anchor}" if anchor else url
+
+
+def _meeting_url(meeting) -> str:
+    """The meeting's row on its group's page, which then lists every meeting: a meeting far
+    ahead is not among those shown around today."""
+    return f"{reverse('staff-group', args=[meeting.group_id])}?{ALL_MEETINGS}#meeting-{meeting.pk}"
+
+
+def _around_today(meetings: list, now) -> list:
+    """The last few held meetings and the next coming ones, in time order."""
+    held = [m for m in meetings if m.starts_at <= now]
+    coming = meetings[len(held) :]
+    return held[-MEETINGS_HELD_SHOWN:] + coming[:MEETINGS_COMING_SHOWN]
 
 
 def _refused(request, form) -> None:
@@ -194,7 +215,9 @@ def group_detail(request, pk):
     for offer in offers:
         offer.lapsed = offer.expires_at <= now
     meetings = list(group.meetings.select_related("room").order_by("starts_at", "index"))
-    for meeting in meetings:
+    every_meeting = request.GET.get("moter") == "alle"
+    shown = meetings if every_meeting else _around_today(meetings, now)
+    for meeting in shown:
         meeting.is_past = meeting.starts_at <= now
         meeting.other_room = meeting.room_id != group.room_id
     notices = list(
@@ -219,7 +242,10 @@ def group_detail(request, pk):
         "former": [m for m in memberships if m.left_on is not None],
         "offers": offers,
         "candidates": _candidates(group, now),
-        "meetings": meetings,
+        "meetings": shown,
+        "meetings_total": len(meetings),
+        "meetings_hidden": len(meetings) - len(shown),
+        "every_meeting": every_meeting and len(meetings) > len(_around_today(meetings, now)),
         "notices": notices,
         "openings": openings,
         "leave_reasons": LEAVE_REASONS,
@@ -447,7 +473,7 @@ def meeting_detail(request, pk):
 @require_POST
 def meeting_cancel(request, pk):
     meeting = _meeting_for(request, pk)
-    back = _group_url(meeting.group_id, f"meeting-{meeting.pk}")
+    back = _meeting_url(meeting)
     if _meeting_closed(request, meeting):
         return redirect(back)
     form = CancelMeetingForm(request.POST)
@@ -477,7 +503,7 @@ def meeting_cancel(request, pk):
 @require_POST
 def meeting_move(request, pk):
     meeting = _meeting_for(request, pk)
-    back = _group_url(meeting.group_id, f"meeting-{meeting.pk}")
+    back = _meeting_url(meeting)
     if _meeting_closed(request, meeting):
         return redirect(back)
     form = MoveMeetingForm(request.POST, centre_id=meeting.group.centre_id)

@@ -183,10 +183,19 @@ def group_section(group, request, meetings) -> dict:
     replaceable = any(
         a.waiting_for_replacement or a.status in AssignmentStatus.holding() for a in assignments
     )
-    starters = services.centre_starters(group) if needed and (can_assign or replaceable) else []
-    suggestions = []
-    if can_assign and starters:
-        suggestions = services.suggest_starters(group, meetings=meetings, starters=starters)
+    starters, suggestions = [], []
+    if can_assign:
+        starters = services.centre_starters(group)
+        if starters:
+            suggestions = services.suggest_starters(group, meetings=meetings, starters=starters)
+    elif needed and replaceable:
+        starters = (
+            Starter.objects.for_centre(group.centre_id)
+            .active()
+            .select_related("user")
+            .only("user", "user__first_name", "user__last_name", "user__username")
+            .order_by("user__first_name", "user__last_name", "pk")
+        )
     asked = {a.starter_id for a in holding}
     return {
         "group": group,

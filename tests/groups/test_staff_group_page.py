@@ -173,7 +173,7 @@ def test_the_meetings_show_their_kind_holiday_and_changes(staff_1_client, centre
         change_note="Lånt rom",
     )
 
-    rows = table_rows(text(staff_1_client.get(page_of(group))), "meetings")
+    rows = table_rows(text(staff_1_client.get(f"{page_of(group)}?moter=alle")), "meetings")
 
     assert rows[0][:4] == ["tor 17.12.2026", "18:00–20:00", "Første møte", "Planlagt"]
     assert rows[0][4] == "Flytt eller avlys (17.12.2026)"
@@ -190,6 +190,38 @@ def test_the_meetings_show_their_kind_holiday_and_changes(staff_1_client, centre
     holiday_page = text(staff_1_client.get(f"/stab/moter/{meetings[14].pk}/"))
     assert "Hopp over (helligdag)" in holiday_page
     assert sum(row[2].startswith("Helligdag") for row in rows) == 2  # and Ascension Day
+
+
+def test_the_page_lists_the_meetings_around_today_and_all_on_request(
+    staff_1_client, centre_1, room
+):
+    # Started seven weeks before NOW (1 October 2026); the series runs on into 2027.
+    group = GroupFactory(
+        centre=centre_1, room=room, start_date=date(2026, 8, 13), weekday=3, status="started"
+    )
+    meetings = list(group.meetings.order_by("starts_at"))
+    held = [m for m in meetings if m.starts_at <= NOW]
+    assert len(held) == 7
+    assert len(meetings) == 27
+
+    body = text(staff_1_client.get(page_of(group)))
+    rows = table_rows(body, "meetings")
+    expected = held[-3:] + meetings[7:17]  # three held, ten coming
+    assert [row[0] for row in rows] == [row_date(m) for m in expected]
+    assert [row[3] for row in rows[:4]] == ["Holdt", "Holdt", "Holdt", "Planlagt"]
+    assert f"Viser de 13 møtene rundt i dag. Vis alle {len(meetings)} møtene" in plain(body)
+    assert 'href="?moter=alle#meetings"' in body
+
+    every = text(staff_1_client.get(f"{page_of(group)}?moter=alle"))
+    assert [row[0] for row in table_rows(every, "meetings")] == [row_date(m) for m in meetings]
+    assert f'href="{page_of(group)}#meetings"' in every
+    assert "Vis bare møtene rundt i dag" in plain(every)
+
+
+def row_date(meeting) -> str:
+    weekday = ["man", "tir", "ons", "tor", "fre", "lør", "søn"]
+    local = meeting.starts_at.astimezone(OSLO)
+    return f"{weekday[local.weekday()]} {local:%d.%m.%Y}"
 
 
 def test_absence_notices_show_first_name_meeting_and_kind(staff_1_client, group):
@@ -479,7 +511,7 @@ def test_staff_cancel_a_meeting_with_a_note(staff_1_client, group):
 
     response = staff_1_client.post(f"/stab/moter/{meeting.pk}/avlys/", {"note": "Stengt"})
 
-    assert response.url == f"{page_of(group)}#meeting-{meeting.pk}"
+    assert response.url == f"{page_of(group)}?moter=alle#meeting-{meeting.pk}"
     assert messages_after(staff_1_client, response) == [
         "Møtet 02.11.2026 er avlyst. Deltakerne har fått beskjed."
     ]
@@ -615,7 +647,7 @@ def test_a_meeting_is_moved_or_cancelled_from_its_own_page(staff_1_client, centr
     assert f'action="/stab/moter/{meeting.pk}/flytt/"' in body
     assert f'action="/stab/moter/{meeting.pk}/avlys/"' in body
     assert ">Loftet</option>" in body
-    assert f'href="/stab/grupper/{group.pk}/#meeting-{meeting.pk}"' in body
+    assert f'href="/stab/grupper/{group.pk}/?moter=alle#meeting-{meeting.pk}"' in body
 
 
 def test_a_held_or_cancelled_meeting_offers_no_changes(staff_1_client, centre_1, room):

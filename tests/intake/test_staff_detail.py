@@ -191,8 +191,8 @@ def test_the_page_takes_the_same_number_of_queries_however_long_its_history(
     for _ in range(5):
         staff_1_client.get(url(application))
 
-    # session, user, staff check, application, audit insert, events, notes, public centre
-    assert (first, count()) == (8, 8)
+    # session, user, staff check, application, audit insert, events, notes
+    assert (first, count()) == (7, 7)
 
 
 # --- Notes ---------------------------------------------------------------------------------
