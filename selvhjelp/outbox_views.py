@@ -16,7 +16,7 @@ from selvhjelp import audit, outbox
 from selvhjelp.enums import NotificationState
 from selvhjelp.forms import MessageFilterForm
 from selvhjelp.models import Centre, Notification, StaffMembership
-from selvhjelp.permissions import staff_required
+from selvhjelp.permissions import staff_centre_ids, staff_centres, staff_required
 
 PAGE_SIZE = 50
 LIST_FIELDS = [
@@ -35,12 +35,12 @@ LIST_FIELDS = [
 
 
 def _centres(request) -> list[Centre]:
-    return list(Centre.objects.for_staff(request.user).only("name", "slug"))
+    return staff_centres(request)
 
 
 def _message_for(request, pk) -> Notification:
     return get_object_or_404(
-        Notification.objects.filter(centre__in=Centre.objects.for_staff(request.user)), pk=pk
+        Notification.objects.filter(centre_id__in=staff_centre_ids(request)), pk=pk
     )
 
 

@@ -12,8 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from selvhjelp import health, registry, two_factor
 from selvhjelp.enums import NotificationState
 from selvhjelp.forms import SecondFactorForm, StaffLoginForm
-from selvhjelp.models import AuditEvent, Centre, Notification
-from selvhjelp.permissions import account_required, public, second_factor_step, staff_required
+from selvhjelp.models import AuditEvent, Notification
+from selvhjelp.permissions import (
+    account_required,
+    public,
+    second_factor_step,
+    staff_centres,
+    staff_required,
+)
 
 
 @public
@@ -153,7 +159,7 @@ def staff_account_reset(request):
 
 @staff_required
 def staff_home(request):
-    centres = list(Centre.objects.for_staff(request.user))
+    centres = staff_centres(request)
     events = list(
         AuditEvent.objects.filter(centre__in=centres)
         .select_related("centre")

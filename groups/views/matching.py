@@ -32,10 +32,11 @@ from groups.forms import (
 )
 from groups.models import Group
 from groups.proposals import LeftOutReason
-from intake.models import Application
+from intake.enums import Gender
+from intake.models import Application, age_on
 from selvhjelp import bitsets
 from selvhjelp.models import Centre
-from selvhjelp.permissions import staff_required
+from selvhjelp.permissions import staff_centre_ids, staff_centres, staff_required
 
 CANDIDATES_ON_GROUP_PAGE = 5
 PREFIX = "g"
@@ -82,27 +83,45 @@ def reason_text(reason) -> str:
 
 
 def ranked_rows(candidates) -> list[dict]:
-    return [
-        {
-            "application": candidate.application,
-            "weeks": candidate.weeks,
-            "reasons": [
-                {"text": reason_text(reason), "good": reason.good}
-                for reason in candidate.reasons
-                if reason.code != "waited"  # shown in its own column
-                # A span of 0 (the first person in an empty group) tells staff nothing.
-                and not (reason.code == "age_span" and reason.good and not reason.value)
-            ],
-        }
-        for candidate in candidates
-    ]
+    """Each candidate's cells as text, worked out here once (a row of template filters and
+    translations per person cost more than the rest of the page)."""
+    today = timezone.localdate()
+    genders = {gender.value: str(gender.label) for gender in Gender}
+    weeks_texts: dict[int, str] = {}
+    rows = []
+    for candidate in candidates:
+        application, weeks = candidate.application, candidate.weeks
+        if weeks not in weeks_texts:
+            weeks_texts[weeks] = ngettext("%(weeks)s week", "%(weeks)s weeks", weeks) % {
+                "weeks": weeks
+            }
+        rows.append(
+            {
+                "pk": application.pk,
+                "name": _name(application),
+                "age": age_on(application.birth_date, today),
+                "gender": genders.get(application.gender, ""),
+                "weeks": weeks,
+                "weeks_text": weeks_texts[weeks],
+                "reasons": [
+                    {"text": reason_text(reason), "good": reason.good}
+                    for reason in candidate.reasons
+                    if reason.code != "waited"  # shown in its own column
+                    # A span of 0 (the first person in an empty group) tells staff nothing.
+                    and not (reason.code == "age_span" and reason.good and not reason.value)
+                ],
+            }
+        )
+    return rows
 
 
 # Candidates for a group --------------------------------------------------------------------------
 
 
 def _group_for(request, pk) -> Group:
-    queryset = Group.objects.for_staff(request.user).select_related("centre", "room", "theme")
+    queryset = Group.objects.filter(centre_id__in=staff_centre_ids(request)).select_related(
+        "centre", "room", "theme"
+    )
     group = queryset.with_seats(timezone.now()).filter(pk=pk).first()
     if group is None:
         raise Http404
@@ -202,7 +221,7 @@ def _place(request, group, candidates, chosen: list[int], known) -> None:
 
 def _centre_for(request) -> tuple[Centre, list[Centre]]:
     """The centre chosen on the page (by slug), if it is one of the user's; else a 404."""
-    centres = list(Centre.objects.for_staff(request.user).order_by("name"))
+    centres = staff_centres(request)
     slug = request.POST.get("centre") or request.GET.get("centre")
     if not slug:
         return centres[0], centres

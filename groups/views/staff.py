@@ -36,7 +36,7 @@ from groups.models import AbsenceNotice, Group, Meeting, Membership, Offer, Room
 from groups.views.matching import CANDIDATES_ON_GROUP_PAGE, ranked_rows
 from selvhjelp import audit, registry
 from selvhjelp.models import Centre, Theme
-from selvhjelp.permissions import staff_required
+from selvhjelp.permissions import staff_centre_ids, staff_centres, staff_required
 
 ENDED_SHOWN = 50  # the most recently ended groups on the list
 NOTICES_SHOWN = 50
@@ -49,11 +49,11 @@ PERSON_FIELDS = ["application", "application__first_name", "application__last_na
 
 
 def _centres(request) -> list[Centre]:
-    return list(Centre.objects.for_staff(request.user))
+    return staff_centres(request)
 
 
 def _groups(request):
-    return Group.objects.for_staff(request.user)
+    return Group.objects.filter(centre_id__in=staff_centre_ids(request))
 
 
 def _group_for(request, pk, *, seats=False) -> Group:
@@ -220,7 +220,8 @@ def group_detail(request, pk):
     for meeting in shown:
         meeting.is_past = meeting.starts_at <= now
         meeting.other_room = meeting.room_id != group.room_id
-    notices = list(
+    # Notices and decisions to open exist only once someone has joined, or the group runs.
+    notices = memberships and list(
         AbsenceNotice.objects.filter(membership__group=group)
         .select_related("membership__application", "meeting")
         .order_by("-created_at", "-id")
@@ -234,7 +235,8 @@ def group_detail(request, pk):
             "meeting__starts_at",
         )[:NOTICES_SHOWN]
     )
-    openings = list(group.openings.all()[:5])
+    running = group.status in GroupStatus.running()
+    openings = list(group.openings.all()[:5]) if running else []
     context = {
         "group": group,
         "slot": _slot(group),
@@ -251,7 +253,7 @@ def group_detail(request, pk):
         "leave_reasons": LEAVE_REASONS,
         "today": timezone.localdate(),
         "accepting": group.status in GroupStatus.accepting(),
-        "running": group.status in GroupStatus.running(),
+        "running": running,
         "ended": group.status == GroupStatus.ENDED,
         "opening_form": OpeningForm(initial={"decided_on": timezone.localdate()}),
         "end_form": EndForm(initial={"ended_on": timezone.localdate()}),
@@ -680,9 +682,7 @@ def room_new(request):
 @never_cache
 def room_edit(request, pk):
     room = get_object_or_404(
-        Room.objects.filter(centre__in=Centre.objects.for_staff(request.user)).select_related(
-            "centre"
-        ),
+        Room.objects.filter(centre_id__in=staff_centre_ids(request)).select_related("centre"),
         pk=pk,
     )
     name = room.name  # the form changes the instance while it validates

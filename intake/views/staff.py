@@ -29,7 +29,7 @@ from intake.forms.staff import (
 from intake.models import Application, IntakeNote, age_on
 from selvhjelp import bitsets
 from selvhjelp.models import AuditEvent, Centre, Theme
-from selvhjelp.permissions import staff_required
+from selvhjelp.permissions import staff_centre_ids, staff_centres, staff_required
 
 PAGE_SIZE = 50
 
@@ -72,13 +72,13 @@ STATUS_ACTIONS = {
 
 
 def _staff_centres(request) -> list[Centre]:
-    return list(Centre.objects.for_staff(request.user).only("name", "slug", "default_language"))
+    return staff_centres(request)
 
 
 def _application_for(request, pk) -> Application:
     """The application, if it belongs to one of the user's centres (404 otherwise)."""
     return get_object_or_404(
-        Application.objects.for_staff(request.user).select_related(
+        Application.objects.filter(centre_id__in=staff_centre_ids(request)).select_related(
             "centre", "theme", "registered_by"
         ),
         pk=pk,

@@ -19,7 +19,7 @@ from groups.forms import form_errors
 from groups.models import Group
 from intake.forms.staff import availability_summary
 from selvhjelp.models import Centre
-from selvhjelp.permissions import staff_required
+from selvhjelp.permissions import staff_centre_ids, staff_required
 from starters import services
 from starters.enums import AssignmentStatus
 from starters.forms import ChooseStarterForm, InviteForm, StarterForm
@@ -29,7 +29,8 @@ ASSIGNMENTS_SHOWN = 50  # the latest assignments on a starter's page
 
 
 def _centres(request):
-    return Centre.objects.for_staff(request.user).order_by("name")
+    # A queryset: the starter form's centre field chooses from it.
+    return Centre.objects.filter(pk__in=staff_centre_ids(request)).order_by("name")
 
 
 def _starter_for(request, pk) -> Starter:
@@ -37,12 +38,15 @@ def _starter_for(request, pk) -> Starter:
 
 
 def _group_for(request, pk) -> Group:
-    return get_object_or_404(Group.objects.for_staff(request.user).select_related("centre"), pk=pk)
+    return get_object_or_404(
+        Group.objects.filter(centre_id__in=staff_centre_ids(request)).select_related("centre"),
+        pk=pk,
+    )
 
 
 def _assignment_for(request, pk) -> Assignment:
     return get_object_or_404(
-        Assignment.objects.filter(group__in=Group.objects.for_staff(request.user)).select_related(
+        Assignment.objects.filter(group__centre_id__in=staff_centre_ids(request)).select_related(
             "group__centre", "starter__user"
         ),
         pk=pk,
