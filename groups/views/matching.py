@@ -119,8 +119,9 @@ def ranked_rows(candidates) -> list[dict]:
 
 
 def _group_for(request, pk) -> Group:
+    # The centre's policy weighs the candidates; the page shows nothing of room or theme.
     queryset = Group.objects.filter(centre_id__in=staff_centre_ids(request)).select_related(
-        "centre", "room", "theme"
+        "centre"
     )
     group = queryset.with_seats(timezone.now()).filter(pk=pk).first()
     if group is None:
