@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from groups import matching, schedule, services
 from groups.enums import GroupStatus
 from groups.models import Group, Meeting, Membership, Offer, Room
+from intake.enums import Status
 from intake.models import AREAS, Application
 from selvhjelp import bitsets
 from selvhjelp.enums import DayPart, Weekday
@@ -110,7 +111,7 @@ def candidates_for(group: Group, now: datetime) -> list[Candidate]:
 
     Hard rules (same centre, waiting, available at the slot) are in the query; the theme is
     soft: someone who asked for another kind of group is listed, with that as a reason.
-    Two queries, however many people wait.
+    One query, however many people wait.
     """
     if group.status not in GroupStatus.accepting():
         return []
@@ -123,15 +124,28 @@ def candidates_for(group: Group, now: datetime) -> list[Candidate]:
         .values("application")
         .union(Offer.objects.open().filter(group=group).values("application"))
     )
-    members = Application.objects.filter(pk__in=ids).only(*PERSON_FIELDS)
     waiting = (
         Application.objects.filter(centre_id=group.centre_id)
         .waiting()
         .available_at([slot])
         .only(*PERSON_FIELDS)
+        .order_by()
+    )
+    # The group's people (placed, or offered a place) and the waiting in one statement; a
+    # member is never waiting, so the status tells them apart.
+    people = (
+        Application.objects.filter(pk__in=ids)
+        .only(*PERSON_FIELDS)
+        .order_by()
+        .union(waiting)
         .order_by("applied_at", "pk")
     )
-    by_id = {application.pk: application for application in waiting}
+    members, by_id = [], {}
+    for application in people:
+        if application.status == Status.WAITING:
+            by_id[application.pk] = application
+        else:
+            members.append(application)
     facts = matching.GroupFacts(
         slot=slot,
         theme=theme_key(group.theme_id),
