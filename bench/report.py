@@ -150,7 +150,8 @@ def markdown(results: dict) -> str:
         "",
         f"Data ({settings['scale']}): {data['centres']} centres, {data['applications']} "
         f"applications, {data['groups']} groups, {data['memberships']} memberships, "
-        f"{data['meetings']} meetings. Signed in as staff of `{data['centre']}` "
+        f"{data['meetings']} meetings, {data.get('starters', 0)} starters. Signed in as staff "
+        f"of `{data['centre']}` "
         f"({data['open_applications']} open applications).",
         "",
         "## Pages",

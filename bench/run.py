@@ -43,8 +43,10 @@ SCALES = {
         "groups": 200,
         "memberships": 1500,
         "meetings": 10_000,
+        "starters": 75,
     },
 }
+SIZES = ("centres", "applications", "groups", "memberships", "meetings", "starters")
 STAFF_USERNAME = "bench-stab"
 ADMIN_USERNAME = "bench-admin"
 PAGE_ROWS = 50
@@ -69,7 +71,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--reuse", action="store_true", help="keep the scale data already there (no re-seed)"
     )
-    for name in ("centres", "applications", "groups", "memberships", "meetings"):
+    for name in SIZES:
         parser.add_argument(f"--{name}", type=int, help=f"seed_scale --{name}")
     parser.add_argument("--seconds", type=int, default=15, help="wrk duration per page")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured seconds per page")
@@ -126,7 +128,7 @@ def seed(args) -> None:
         print(f"Reusing the scale data already there ({existing} centres {SLUG_PREFIX}…).")
         return
     sizes = dict(SCALES[args.scale])
-    for name in ("centres", "applications", "groups", "memberships", "meetings"):
+    for name in SIZES:
         if getattr(args, name) is not None:
             sizes[name] = getattr(args, name)
     print(f"seed_scale {' '.join(f'--{k} {v}' for k, v in sizes.items()) or '(defaults)'}")
@@ -137,6 +139,7 @@ def data_counts() -> dict:
     from groups.management.commands.seed_scale import scale_centres
     from groups.models import Group, Meeting, Membership
     from intake.models import Application
+    from starters.models import Starter
 
     centres = scale_centres()
     return {
@@ -145,6 +148,7 @@ def data_counts() -> dict:
         "groups": Group.objects.filter(centre__in=centres).count(),
         "memberships": Membership.objects.filter(group__centre__in=centres).count(),
         "meetings": Meeting.objects.filter(group__centre__in=centres).count(),
+        "starters": Starter.objects.filter(centres__in=centres).distinct().count(),
     }
 
 

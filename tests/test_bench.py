@@ -286,6 +286,7 @@ def _results():
             "groups": 200,
             "memberships": 1500,
             "meetings": 10000,
+            "starters": 75,
             "centre": "skala-005",
             "open_applications": 233,
         },
@@ -303,6 +304,7 @@ def _results():
 def test_the_markdown_report_has_the_table_targets_matcher_and_plans():
     text = report.markdown(_results())
 
+    assert "10000 meetings, 75 starters. Signed in as staff of `skala-005`" in text
     assert "| waiting_list | 90.0 | 70.0 | 140.0 | 0 | 2.65× | 0.06× | 8 |" in text
     assert "| Candidates page | not available yet | | | | | | |" in text
     assert "- waiting_list: met (2.65× the admin, target ≥ 2×; p95 140.0 ms" in text
