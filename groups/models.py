@@ -1,9 +1,8 @@
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Expression, F, IntegerField, Q
 from django.utils.translation import gettext_lazy as _
 
 from groups.enums import Frequency, GroupStatus, LeaveReason, MeetingStatus, NoticeKind, OfferStatus
@@ -77,20 +76,42 @@ class GroupQuerySet(models.QuerySet):
         """Annotated with `members_count` and `offered_count` (open offers not yet lapsed),
         counted in subqueries of this one query, never per group."""
         return self.annotate(
-            members_count=_count(Membership.objects.active()),
-            offered_count=_count(Offer.objects.open().filter(expires_at__gt=now)),
+            members_count=_SeatCount(Membership, "{t}.left_on IS NULL"),
+            offered_count=_SeatCount(
+                Offer, "{t}.status = %s AND {t}.expires_at > %s", (OfferStatus.OPEN, now)
+            ),
         )
 
 
-def _count(queryset) -> Coalesce:
-    counted = (
-        queryset.filter(group=OuterRef("pk"))
-        .order_by()
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+class _SeatCount(Expression):
+    """(SELECT COUNT(*) FROM <model's table> WHERE group_id = <the outer group> AND ...).
+
+    The SQL an ORM Subquery(...).annotate(Count) makes, written once: building and compiling
+    those two subqueries cost as much as the rest of a page's group query. The outer group
+    is the query's own base table, whatever alias it has (also inside another query)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, model, condition: str, params=()):
+        super().__init__()
+        self.model, self.condition, self.params = model, condition, tuple(params)
+
+    def as_sql(self, compiler, connection):
+        quote = connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        outer = compiler.quote_name(compiler.query.get_initial_alias())
+        # Only quoted names and this module's fixed conditions go into the text; values are
+        # parameters.
+        sql = (
+            f"(SELECT COUNT(*) FROM {table} WHERE {table}.{quote('group_id')} = "  # noqa: S608
+            f"{outer}.{quote('id')} AND {self.condition.format(t=table)})"
+        )
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [adapt(v) if isinstance(v, datetime) else v for v in self.params]
+        return sql, params
+
+    def get_group_by_cols(self):
+        return []
 
 
 class Group(models.Model):
