@@ -78,7 +78,7 @@ class GroupQuerySet(models.QuerySet):
         return self.annotate(
             members_count=_SeatCount(Membership, "{t}.left_on IS NULL"),
             offered_count=_SeatCount(
-                Offer, "{t}.status = %s AND {t}.expires_at > %s", (OfferStatus.OPEN, now)
+                Offer, "{t}.status IN (%s) AND {t}.expires_at > %s", (OfferStatus.OPEN, now)
             ),
         )
 
