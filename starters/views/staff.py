@@ -182,8 +182,8 @@ def group_section(group, request, meetings) -> dict:
         assignment.waiting_for_replacement = (
             assignment.status == AssignmentStatus.DECLINED and assignment.pk not in replaced
         )
-    # The centre's starters are only needed for a form on the block: asking one more, or
-    # replacing someone. A group with its starters in place loads none.
+    # The centre's starters are only needed for a form on the block: asking one more (with
+    # suggestions), or replacing someone (names only). An ended group loads none.
     replaceable = any(
         a.waiting_for_replacement or a.status in AssignmentStatus.holding() for a in assignments
     )
@@ -192,7 +192,7 @@ def group_section(group, request, meetings) -> dict:
         starters = services.centre_starters(group)
         if starters:
             suggestions = services.suggest_starters(group, meetings=meetings, starters=starters)
-    elif needed and replaceable:
+    elif needed and replaceable and not ended:
         starters = (
             Starter.objects.for_centre(group.centre_id)
             .active()
