@@ -91,16 +91,7 @@ def _backdate(assignment: Assignment, *, asked, answered=None, released=None) ->
 
 def _attended(assignment: Assignment, meetings) -> None:
     """Bookings of meetings that lie in the past now, as they were booked back then."""
-    Booking.objects.bulk_create(
-        Booking(
-            assignment=assignment,
-            starter_id=assignment.starter_id,
-            meeting=meeting,
-            starts_at=meeting.starts_at,
-            ends_at=meeting.ends_at,
-        )
-        for meeting in meetings
-    )
+    Booking.objects.bulk_create(Booking.of(assignment, meeting) for meeting in meetings)
 
 
 def _quiet(*assignments: Assignment) -> None:

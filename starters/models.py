@@ -209,3 +209,14 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.starter} @ {self.meeting}"
+
+    @classmethod
+    def of(cls, assignment: Assignment, meeting: Meeting) -> "Booking":
+        """An unsaved booking of the meeting, its times copied for the exclusion rule."""
+        return cls(
+            assignment=assignment,
+            starter_id=assignment.starter_id,
+            meeting=meeting,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+        )

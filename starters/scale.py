@@ -150,15 +150,7 @@ def _assign(run, centres, per_centre, by_centre) -> None:
                     plans.append((assignment, meetings))
     run.bulk(Assignment, assignments)
     bookings = [
-        Booking(
-            assignment=assignment,
-            starter_id=assignment.starter_id,
-            meeting=meeting,
-            starts_at=meeting.starts_at,
-            ends_at=meeting.ends_at,
-        )
-        for assignment, meetings in plans
-        for meeting in meetings
+        Booking.of(assignment, meeting) for assignment, meetings in plans for meeting in meetings
     ]
     for offset in range(0, len(bookings), run.batch):
         run.bulk(Booking, bookings[offset : offset + run.batch])

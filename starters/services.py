@@ -155,14 +155,7 @@ def _book(assignment: Assignment, meetings: list[Meeting]) -> list[Booking]:
     try:
         with transaction.atomic():
             bookings = Booking.objects.bulk_create(
-                Booking(
-                    assignment=assignment,
-                    starter_id=assignment.starter_id,
-                    meeting=meeting,
-                    starts_at=meeting.starts_at,
-                    ends_at=meeting.ends_at,
-                )
-                for meeting in meetings
+                Booking.of(assignment, meeting) for meeting in meetings
             )
     except IntegrityError as error:
         # Only reachable if someone booked without the lock: the database said no.

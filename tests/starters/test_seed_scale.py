@@ -14,16 +14,7 @@ from starters import services
 from starters.enums import AssignmentStatus
 from starters.models import Assignment, Booking, Starter
 from tests.factories import StarterFactory
-
-TINY = [
-    "--centres=3",
-    "--applications=200",
-    "--groups=12",
-    "--memberships=40",
-    "--meetings=240",
-    "--seed=7",
-    "--batch=50",
-]
+from tests.groups.test_seed_scale import TINY
 
 
 @pytest.fixture(autouse=True)
