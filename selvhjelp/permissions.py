@@ -31,12 +31,14 @@ def needs_second_factor(user) -> bool:
 
 
 def _signed_in(predicate, access: str):
+    """predicate(request): may the signed-in user use the view?"""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
+            if not predicate(request):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -59,29 +61,28 @@ def staff_centre_ids(request) -> list[int]:
     return [centre.pk for centre in staff_centres(request)]
 
 
+def _is_staff(request) -> bool:
+    """is_staff_member(), with the centres kept for the view (staff_centres)."""
+    return bool(request.user.is_active and staff_centres(request))
+
+
+def _needs_second_factor(request) -> bool:
+    return needs_second_factor(request.user)
+
+
 def staff_required(view):
     """Staff of some centre; anyone else is sent to the login page or refused."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and staff_centres(request)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.access = "staff"
-    return wrapped
+    return _signed_in(_is_staff, "staff")(view)
 
 
 def second_factor_step(view):
     """The steps that give the second factor: staff and administrators who have not yet."""
-    return _signed_in(needs_second_factor, "second-factor")(view)
+    return _signed_in(_needs_second_factor, "second-factor")(view)
 
 
 def account_required(view):
     """The user's own account page: staff and administrators (after the second factor)."""
-    return _signed_in(needs_second_factor, "account")(view)
+    return _signed_in(_needs_second_factor, "account")(view)
 
 
 def public(view):

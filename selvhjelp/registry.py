@@ -97,12 +97,13 @@ def demo_data_parts() -> list[DemoData]:
 @dataclass(frozen=True)
 class ScaleData:
     """One app's part of `seed_scale` (groups' command) for an app to the right of groups:
-    fill(run) bulk-inserts its rows once the centres, groups and meetings exist and returns
-    its counts; delete(centres, using) raw-deletes them (before the groups' own rows go) and
-    returns its counts. `sizes` are its size options: name -> (default, help)."""
+    fill(run) bulk-inserts its rows through run.bulk() (which counts them) once the centres,
+    groups and meetings exist; delete(centres, using) raw-deletes them (before the groups'
+    own rows go) and returns its counts. `sizes` are its size options: (name, default,
+    help)."""
 
     key: str
-    fill: Callable[[Any], dict[str, int]]  # (the seeder run) -> counts
+    fill: Callable[[Any], None]  # (the seeder run)
     delete: Callable[[Any, str], dict[str, int]]  # (scale centres, db alias) -> counts
     sizes: tuple[tuple[str, int, str], ...] = ()
     order: int = 100

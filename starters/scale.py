@@ -42,12 +42,12 @@ def delete(centres, using: str) -> dict[str, int]:
     return {label: queryset._raw_delete(using) for label, queryset in steps}
 
 
-def fill(run) -> dict[str, int]:
+def fill(run) -> None:
     """Starters for every scale centre, in proportion to its groups (at least two each)."""
     rng, total = run.rng, run.options.get("starters", DEFAULT_STARTERS)
     centres, groups = run.centres_created, run.groups_created
     if not total or not centres:
-        return {}
+        return
     per_centre = defaultdict(list)
     for group in groups:
         per_centre[group.centre_id].append(group)
@@ -93,7 +93,6 @@ def fill(run) -> dict[str, int]:
     for starter, centre in zip(profiles, homes, strict=True):
         by_centre[centre.pk].append(starter)
     _assign(run, centres, per_centre, by_centre)
-    return {}
 
 
 def _shares(total: int, weights: list[int]) -> list[int]:

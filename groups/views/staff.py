@@ -216,7 +216,8 @@ def group_detail(request, pk):
         offer.lapsed = offer.expires_at <= now
     meetings = list(group.meetings.select_related("room").order_by("starts_at", "index"))
     every_meeting = request.GET.get("moter") == "alle"
-    shown = meetings if every_meeting else _around_today(meetings, now)
+    around_today = _around_today(meetings, now)
+    shown = meetings if every_meeting else around_today
     for meeting in shown:
         meeting.is_past = meeting.starts_at <= now
         meeting.other_room = meeting.room_id != group.room_id
@@ -247,7 +248,7 @@ def group_detail(request, pk):
         "meetings": shown,
         "meetings_total": len(meetings),
         "meetings_hidden": len(meetings) - len(shown),
-        "every_meeting": every_meeting and len(meetings) > len(_around_today(meetings, now)),
+        "every_meeting": every_meeting and len(meetings) > len(around_today),
         "notices": notices,
         "openings": openings,
         "leave_reasons": LEAVE_REASONS,

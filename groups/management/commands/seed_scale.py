@@ -483,8 +483,7 @@ class Command(BaseCommand):
                 seeder.centres_created, seeder.groups_created = created_centres, created_groups
                 seeder.options = options
                 for part in registry.scale_data_parts():
-                    for label, n in part.fill(seeder).items():
-                        seeder.counts[label] = seeder.counts.get(label, 0) + n
+                    part.fill(seeder)
         except IntegrityError as exc:
             raise CommandError(f"The scale data could not be written: {exc}") from exc
         elapsed = clock.monotonic() - started
