@@ -281,7 +281,7 @@ def explained_pages(pages: list[Page], group) -> list[tuple[str, str]]:
         ),
         ("Group list", reverse("staff-groups")),
     ]
-    for key in ("group", "candidates", "dashboard"):
+    for key in ("group", "group_meetings", "group_starters", "candidates", "dashboard"):
         if by_key[key].path:
             chosen.append((by_key[key].title, by_key[key].path))
     return chosen
@@ -439,10 +439,13 @@ def pages_for(centre, group, staff_cookie, admin_cookie) -> list[Page]:
     from bench.urls import BARE_PATH
     from intake.enums import Status
 
-    try:
-        candidates = reverse("staff-group-candidates", args=[group.pk])
-    except NoReverseMatch:
-        candidates = None
+    def path_of(name, *args):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            return None  # an earlier version of the product
+
+    candidates = path_of("staff-group-candidates", group.pk)
     admin_query = urlencode({"centre__id__exact": centre.pk, "status__in": ",".join(Status.open())})
     return [
         Page("bare", "Bare view (framework ceiling)", f"/{BARE_PATH}", None),
@@ -458,7 +461,21 @@ def pages_for(centre, group, staff_cookie, admin_cookie) -> list[Page]:
             reverse("staff-applications"),
             staff_cookie,
         ),
-        Page("group", "Group page", reverse("staff-group", args=[group.pk]), staff_cookie),
+        Page(
+            "group", "Group page: overview", reverse("staff-group", args=[group.pk]), staff_cookie
+        ),
+        Page(
+            "group_meetings",
+            "Group page: meetings tab",
+            path_of("staff-group-meetings", group.pk),
+            staff_cookie,
+        ),
+        Page(
+            "group_starters",
+            "Group page: starters tab",
+            path_of("staff-group-tab", group.pk, "igangsettere"),
+            staff_cookie,
+        ),
         Page("candidates", "Candidates page", candidates, staff_cookie),
         Page("dashboard", "Staff overview /stab/", reverse("staff-home"), staff_cookie),
     ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("stab/grupper/ny/", staff.group_new, name="staff-group-new"),
     path("stab/grupper/forslag/", matching.group_proposals, name="staff-group-proposals"),
     path("stab/grupper/<int:pk>/", staff.group_detail, name="staff-group"),
+    path("stab/grupper/<int:pk>/moter/", staff.group_meetings, name="staff-group-meetings"),
     path("stab/grupper/<int:pk>/endre/", staff.group_edit, name="staff-group-edit"),
     path("stab/grupper/<int:pk>/plasser/", staff.place, name="staff-group-place"),
     path(
@@ -31,6 +32,8 @@ urlpatterns = [
         staff.participant_list,
         name="staff-group-participants",
     ),
+    # Tabs registered by apps to the right (starters); after every fixed path of a group.
+    path("stab/grupper/<int:pk>/<slug:tab>/", staff.group_tab, name="staff-group-tab"),
     path("stab/moter/<int:pk>/", staff.meeting_detail, name="staff-meeting"),
     path("stab/moter/<int:pk>/avlys/", staff.meeting_cancel, name="staff-meeting-cancel"),
     path("stab/moter/<int:pk>/flytt/", staff.meeting_move, name="staff-meeting-move"),

@@ -152,13 +152,16 @@ def staff_sections(request, centres) -> list[tuple[StaffSection, dict]]:
 
 @dataclass(frozen=True)
 class GroupSection:
-    """A block on a group's staff page (/stab/grupper/<pk>/): a template and its context."""
+    """A tab of a group's staff pages: /stab/grupper/<pk>/<slug>/ shows its template, and
+    every page of the group links to it under `label`."""
 
     key: str
+    slug: str  # the tab's path segment, e.g. "igangsettere"
+    label: Any  # lazily translated
     template: str
-    # (group, request, meetings) -> context or None; `meetings` are all the group's
-    # meetings in time order, already loaded by the page (a section need not query them).
-    context: Callable[[Any, Any, list], dict | None]
+    # (group, request, meetings) -> context; `meetings` are all the group's meetings in
+    # time order, loaded by the tab's page (a section need not query them).
+    context: Callable[[Any, Any, list], dict]
     order: int = 100
 
 
@@ -166,18 +169,20 @@ _group_sections: dict[str, GroupSection] = {}
 
 
 def register_group_section(section: GroupSection) -> None:
-    if section.key in _group_sections and _group_sections[section.key] != section:
+    known = _group_sections.get(section.key)
+    if known is not None and known != section:
         raise RegistryError(f"Group section {section.key!r} is already registered.")
+    if any(s.slug == section.slug and s.key != section.key for s in _group_sections.values()):
+        raise RegistryError(f"Group section slug {section.slug!r} is already taken.")
     _group_sections[section.key] = section
 
 
-def group_sections(group, request, meetings: list) -> list[tuple[GroupSection, dict]]:
-    shown = []
-    for section in sorted(_group_sections.values(), key=lambda s: (s.order, s.key)):
-        context = section.context(group, request, meetings)
-        if context is not None:
-            shown.append((section, context))
-    return shown
+def group_sections() -> list[GroupSection]:
+    return sorted(_group_sections.values(), key=lambda s: (s.order, s.key))
+
+
+def group_section(slug: str) -> GroupSection | None:
+    return next((s for s in _group_sections.values() if s.slug == slug), None)
 
 
 _audit_labels: dict[str, Any] = {}

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StartersConfig(AppConfig):
@@ -19,7 +20,11 @@ class StartersConfig(AppConfig):
 
         registry.register_group_section(
             registry.GroupSection(
-                "starters.group", "starters/staff/group_section.html", staff.group_section
+                "starters.group",
+                slug=staff.GROUP_TAB,
+                label=pgettext_lazy("group tab", "Starters"),
+                template="starters/staff/group_section.html",
+                context=staff.group_section,
             )
         )
         registry.register_demo_data(registry.DemoData("starters", demo.fill, order=30))

@@ -940,7 +940,6 @@ FORMS = [
         other=lambda w: {"pk": w.other.group.pk},
         valid=lambda w: {"people": [str(w.waiting.pk), str(w.asked.pk)]},
         allow=lambda w: _offered_place(w, _waiting_of_centre(w)),
-        known=("back",),
     ),
     Form(
         "staff-group-open",
@@ -1256,6 +1255,8 @@ PAGES = [
     "staff-application",
     "staff-groups",
     "staff-group",
+    "staff-group-meetings",
+    "staff-group-tab",
     "staff-group-declaration",
     "staff-group-participants",
     "staff-meeting",

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -32,13 +31,13 @@ from groups.forms import (
 )
 from groups.models import Group
 from groups.proposals import LeftOutReason
+from groups.views.staff import group_tabs
 from intake.enums import Gender
 from intake.models import Application, age_on
 from selvhjelp import bitsets
 from selvhjelp.models import Centre
 from selvhjelp.permissions import staff_centre_ids, staff_centres, staff_required
 
-CANDIDATES_ON_GROUP_PAGE = 5
 PREFIX = "g"
 
 
@@ -151,8 +150,6 @@ def group_candidates(request, pk):
         form = ChooseCandidatesForm(request.POST, known=known)
         if form.is_valid():
             _place(request, group, candidates, form.cleaned_data["people"], known)
-            if request.POST.get("back") == "group":
-                return redirect(reverse("staff-group", args=[group.pk]) + "#offers")
             return redirect("staff-group-candidates", pk=group.pk)
         messages.error(
             request, _("Nobody was offered a place: %(errors)s") % {"errors": form_errors(form)}
@@ -166,6 +163,7 @@ def group_candidates(request, pk):
         "shown": proposals.CANDIDATES_SHOWN,
         "chosen": chosen,
     }
+    context["tabs"] = group_tabs(group, "candidates")
     return render(request, "groups/staff/group_candidates.html", context)
 
 

@@ -8,17 +8,18 @@ input gives a message and changes nothing.
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from groups import proposals, services
+from groups import services
 from groups.enums import GroupStatus, LeaveReason, MeetingStatus
 from groups.forms import (
-    LEAVE_REASONS,
     CancelMeetingForm,
     EndForm,
     GroupForm,
@@ -33,17 +34,16 @@ from groups.forms import (
     weekday_label,
 )
 from groups.models import AbsenceNotice, Group, Meeting, Membership, Offer, Room
-from groups.views.matching import CANDIDATES_ON_GROUP_PAGE, ranked_rows
 from selvhjelp import audit, registry
 from selvhjelp.models import Centre, Theme
 from selvhjelp.permissions import staff_centre_ids, staff_centres, staff_required
 
 ENDED_SHOWN = 50  # the most recently ended groups on the list
 NOTICES_SHOWN = 50
-# The group page lists the meetings around today; ?moter=alle lists the whole series.
+# The meetings tab lists the meetings around today; ?vis=alle lists the whole series.
 MEETINGS_HELD_SHOWN = 3
 MEETINGS_COMING_SHOWN = 10
-ALL_MEETINGS = "moter=alle"
+ALL_MEETINGS = ("vis", "alle")
 
 PERSON_FIELDS = ["application", "application__first_name", "application__last_name"]
 
@@ -79,9 +79,10 @@ def _group_url(group_id, anchor="") -> str:
 
 
 def _meeting_url(meeting) -> str:
-    """The meeting's row on its group's page, which then lists every meeting: a meeting far
-    ahead is not among those shown around today."""
-    return f"{reverse('staff-group', args=[meeting.group_id])}?{ALL_MEETINGS}#meeting-{meeting.pk}"
+    """The meeting's row on its group's meetings tab, which then lists every meeting: a
+    meeting far ahead is not among those shown around today."""
+    url = reverse("staff-group-meetings", args=[meeting.group_id])
+    return f"{url}?{'='.join(ALL_MEETINGS)}#meeting-{meeting.pk}"
 
 
 def _around_today(meetings: list, now) -> list:
@@ -185,15 +186,44 @@ def group_new(request):
 # One group ----------------------------------------------------------------------------------
 
 
-def _candidates(group: Group, now) -> dict:
-    """The few waiting people who fit the group best, with reasons; all on their own page."""
-    ranked = proposals.candidates_for(group, now)
-    return {"rows": ranked_rows(ranked[:CANDIDATES_ON_GROUP_PAGE]), "total": len(ranked)}
+def group_tabs(group: Group, current: str) -> list[dict]:
+    """The tabs every page of a group shows: its overview, its meetings, the candidates
+    while it can take people in, and the tabs apps to the right register (starters)."""
+    tabs = [
+        ("overview", pgettext("group tab", "Overview"), reverse("staff-group", args=[group.pk])),
+        (
+            "meetings",
+            pgettext("group tab", "Meetings"),
+            reverse("staff-group-meetings", args=[group.pk]),
+        ),
+    ]
+    if group.status != GroupStatus.ENDED:
+        tabs.append(
+            (
+                "candidates",
+                pgettext("group tab", "Candidates"),
+                reverse("staff-group-candidates", args=[group.pk]),
+            )
+        )
+    tabs += [
+        (s.key, s.label, reverse("staff-group-tab", args=[group.pk, s.slug]))
+        for s in registry.group_sections()
+    ]
+    return [
+        {"key": key, "label": label, "url": url, "current": key == current}
+        for key, label, url in tabs
+    ]
+
+
+def _group_page(request, group: Group, tab: str, template: str, context: dict):
+    context = {"group": group, "slot": _slot(group), "tabs": group_tabs(group, tab), **context}
+    return render(request, template, context)
 
 
 @staff_required
 @never_cache
 def group_detail(request, pk):
+    """The group's overview: its facts, members, offers and the decisions about it."""
     group = _group_for(request, pk, seats=True)
     now = timezone.now()
     memberships = list(
@@ -214,15 +244,36 @@ def group_detail(request, pk):
     )
     for offer in offers:
         offer.lapsed = offer.expires_at <= now
+    running = group.status in GroupStatus.running()
+    context = {
+        "members": [m for m in memberships if m.left_on is None],
+        "former": [m for m in memberships if m.left_on is not None],
+        "offers": offers,
+        "openings": list(group.openings.all()[:5]) if running else [],
+        "accepting": group.status in GroupStatus.accepting(),
+        "running": running,
+        "ended": group.status == GroupStatus.ENDED,
+        "opening_form": OpeningForm(initial={"decided_on": timezone.localdate()}),
+        "end_form": EndForm(initial={"ended_on": timezone.localdate()}),
+    }
+    return _group_page(request, group, "overview", "groups/staff/group_detail.html", context)
+
+
+@staff_required
+@never_cache
+def group_meetings(request, pk):
+    """The group's meetings around today (or, with ?vis=alle, the whole series) and the
+    members' absence notices."""
+    group = _group_for(request, pk)
+    now = timezone.now()
     meetings = list(group.meetings.select_related("room").order_by("starts_at", "index"))
-    every_meeting = request.GET.get("moter") == "alle"
+    every_meeting = request.GET.get(ALL_MEETINGS[0]) == ALL_MEETINGS[1]
     around_today = _around_today(meetings, now)
     shown = meetings if every_meeting else around_today
     for meeting in shown:
         meeting.is_past = meeting.starts_at <= now
         meeting.other_room = meeting.room_id != group.room_id
-    # Notices and decisions to open exist only once someone has joined, or the group runs.
-    notices = memberships and list(
+    notices = list(
         AbsenceNotice.objects.filter(membership__group=group)
         .select_related("membership__application", "meeting")
         .order_by("-created_at", "-id")
@@ -236,35 +287,29 @@ def group_detail(request, pk):
             "meeting__starts_at",
         )[:NOTICES_SHOWN]
     )
-    running = group.status in GroupStatus.running()
-    openings = list(group.openings.all()[:5]) if running else []
     context = {
-        "group": group,
-        "slot": _slot(group),
-        "members": [m for m in memberships if m.left_on is None],
-        "former": [m for m in memberships if m.left_on is not None],
-        "offers": offers,
-        "candidates": _candidates(group, now),
         "meetings": shown,
         "meetings_total": len(meetings),
         "meetings_hidden": len(meetings) - len(shown),
         "every_meeting": every_meeting and len(meetings) > len(around_today),
+        "all_meetings_query": "=".join(ALL_MEETINGS),
         "notices": notices,
-        "openings": openings,
-        "leave_reasons": LEAVE_REASONS,
-        "today": timezone.localdate(),
-        "accepting": group.status in GroupStatus.accepting(),
-        "running": running,
         "ended": group.status == GroupStatus.ENDED,
-        "opening_form": OpeningForm(initial={"decided_on": timezone.localdate()}),
-        "end_form": EndForm(initial={"ended_on": timezone.localdate()}),
-        # Blocks of apps to the right (starters), registered in selvhjelp.registry.
-        "sections": [
-            {"template": section.template, "context": section_context}
-            for section, section_context in registry.group_sections(group, request, meetings)
-        ],
     }
-    return render(request, "groups/staff/group_detail.html", context)
+    return _group_page(request, group, "meetings", "groups/staff/group_meetings.html", context)
+
+
+@staff_required
+@never_cache
+def group_tab(request, pk, tab):
+    """A tab an app to the right registers (selvhjelp.registry.GroupSection)."""
+    section = registry.group_section(tab)
+    if section is None:
+        raise Http404
+    group = _group_for(request, pk)
+    meetings = list(group.meetings.order_by("starts_at", "index"))
+    context = {"section": section.context(group, request, meetings), "template": section.template}
+    return _group_page(request, group, section.key, "groups/staff/group_tab.html", context)
 
 
 @staff_required
@@ -295,7 +340,7 @@ def group_edit(request, pk):
                 _("The meeting times have changed from %(date)s. The members have been told.")
                 % {"date": show_date(form.cleaned_data["from_date"])},
             )
-            return redirect(_group_url(group.pk, "meetings"))
+            return redirect(reverse("staff-group-meetings", args=[group.pk]) + "#meetings")
     return render(
         request,
         "groups/staff/group_edit.html",
@@ -454,7 +499,7 @@ def _meeting_closed(request, meeting) -> bool:
 @staff_required
 @never_cache
 def meeting_detail(request, pk):
-    """One meeting, with the forms to move or cancel it (kept off the group page, which
+    """One meeting, with the forms to move or cancel it (kept off the meetings tab, which
     lists half a year of meetings)."""
     meeting = _meeting_for(request, pk)
     group = meeting.group
@@ -467,7 +512,12 @@ def meeting_detail(request, pk):
     return render(
         request,
         "groups/staff/meeting_detail.html",
-        {"meeting": meeting, "rooms": rooms, "changeable": changeable},
+        {
+            "meeting": meeting,
+            "rooms": rooms,
+            "changeable": changeable,
+            "back": _meeting_url(meeting),
+        },
     )
 
 
@@ -567,17 +617,22 @@ def _membership_for(request, pk) -> Membership:
 
 @staff_required
 @never_cache
-@require_POST
 def membership_leave(request, pk):
+    """Record that a member has left, and why: a page of its own, asked from the members'
+    table of the group's overview."""
     membership = _membership_for(request, pk)
     back = _group_url(membership.group_id, "members")
     if membership.left_on is not None:
         messages.info(request, _("%(name)s has already left the group.") % _name(membership))
         return redirect(back)
+    if request.method != "POST":
+        group = Group.objects.only("name").get(pk=membership.group_id)
+        context = {"membership": membership, "group": group, "form": LeaveForm(), "back": back}
+        return render(request, "groups/staff/membership_leave.html", context)
     form = LeaveForm(request.POST)
     if not form.is_valid():
         _refused(request, form)
-        return redirect(back)
+        return redirect("staff-membership-leave", pk=membership.pk)
     try:
         services.leave_group(
             membership,

@@ -53,8 +53,11 @@ def _assignment_for(request, pk) -> Assignment:
     )
 
 
+GROUP_TAB = "igangsettere"  # the path segment of a group's starters tab
+
+
 def _group_url(group_id) -> str:
-    return reverse("staff-group", args=[group_id]) + "#starters"
+    return reverse("staff-group-tab", args=[group_id, GROUP_TAB])
 
 
 # The list of starters and the gaps in coverage ------------------------------------------------
@@ -164,12 +167,12 @@ def starter_edit(request, pk):
     return render(request, "starters/staff/starter_edit.html", context)
 
 
-# The starters block on a group's page ---------------------------------------------------------
+# The starters tab of a group ---------------------------------------------------------------
 
 
 def group_section(group, request, meetings) -> dict:
-    """Context of the "Starters" block on /stab/grupper/<pk>/ (registered in apps.py).
-    `meetings` are the group's meetings the page has loaded already."""
+    """Context of the group's "Starters" tab, /stab/grupper/<pk>/igangsettere/ (registered
+    in apps.py). `meetings` are the group's meetings the page has loaded already."""
     assignments = list(
         group.starter_assignments.select_related("starter__user").order_by("created_at", "pk")
     )

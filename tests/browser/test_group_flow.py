@@ -45,8 +45,9 @@ def test_staff_create_a_group_place_two_and_one_accepts(page, live_server, centr
     assert group.meetings.count() == 27
 
     # Both chosen among the ranked candidates, offered in one step.
+    page.get_by_role("link", name="Velg blant kandidatene").click()
     for person in (kari, ola):
-        page.check(f"#place-heading-person-{person.pk}")
+        page.check(f"#candidates-heading-person-{person.pk}")
     page.get_by_role("button", name="Gi de valgte tilbud om plass").click()
     assert group.offers.count() == 2
 

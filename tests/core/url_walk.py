@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from selvhjelp import registry
 from tests.factories import (
     ApplicationFactory,
     GroupFactory,
@@ -137,6 +138,9 @@ class Cast:
                     f"({route.route})? Add it to Cast.by_segment."
                 )
                 values[argument] = target.pk
+            elif argument == "tab":
+                # A tab an app registers on a group's pages (the starters tab).
+                values[argument] = registry.group_sections()[0].slug
             else:
                 raise AssertionError(
                     f"tests/core/url_walk.py: cannot fill <{argument}> of {route.name} "

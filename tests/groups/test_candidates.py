@@ -178,17 +178,22 @@ def test_with_the_age_goal_switched_off_age_is_never_a_reason(staff_1_client, gr
     assert "aldersspenn" not in body
 
 
-def test_the_group_page_shows_the_best_five_and_links_to_all(staff_1_client, centre_1, group):
-    for n in range(7):
-        waiting(centre_1, first_name=f"Venter{n}", weeks=n)
+def test_the_group_overview_sends_staff_to_the_candidates_while_seats_are_free(
+    staff_1_client, centre_1, group
+):
+    waiting(centre_1, first_name="Venter")
+    MembershipFactory.create_batch(5, group=group)
 
     body = staff_1_client.get(f"/stab/grupper/{group.pk}/").content.decode()
 
-    names = [row[1] for row in table_rows(body, "candidates")]
-    assert names == [f"Venter{n} Hansen" for n in (6, 5, 4, 3, 2)]
-    assert "7 personer på ventelisten kan møtes på dette tidspunktet" in plain(body)
-    assert f'href="/stab/grupper/{group.pk}/kandidater/"' in body
-    assert f'action="/stab/grupper/{group.pk}/kandidater/"' in body
+    assert "3 plasser er ledige." in plain(body)
+    assert f'<a class="btn btn-primary" href="/stab/grupper/{group.pk}/kandidater/">' in body
+    assert "Venter" not in body  # the candidates and their reasons are on their own tab
+
+    MembershipFactory.create_batch(3, group=group)
+    full = plain(staff_1_client.get(f"/stab/grupper/{group.pk}/").content.decode())
+    assert "Gruppa er full: alle plassene er tatt eller tilbudt." in full
+    assert "Velg blant kandidatene" not in full
 
 
 def test_a_started_group_has_no_candidates(staff_1_client, centre_1):
@@ -233,15 +238,6 @@ def test_several_are_offered_a_place_at_once_until_the_group_is_full(
     third.refresh_from_db()
     assert third.status == "waiting"
     assert Notification.objects.filter(kind="groups.offer").count() == 2
-
-
-def test_from_the_group_page_staff_return_to_the_offers(staff_1_client, centre_1, group):
-    person = waiting(centre_1)
-
-    response = staff_1_client.post(page_of(group), {"people": [person.pk], "back": "group"})
-
-    assert response.url == f"/stab/grupper/{group.pk}/#offers"
-    assert Offer.objects.get().application == person
 
 
 def test_someone_who_stopped_waiting_is_named_and_the_rest_are_offered(

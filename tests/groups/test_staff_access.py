@@ -110,7 +110,6 @@ POST_ONLY = [
     "/stab/moter/{meeting}/avlys/",
     "/stab/moter/{meeting}/flytt/",
     "/stab/tilbud/{offer}/trekk/",
-    "/stab/medlemmer/{membership}/slutt/",
     "/stab/medlemmer/{membership}/signert/",
 ]
 

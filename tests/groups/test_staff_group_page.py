@@ -45,6 +45,10 @@ def page_of(group) -> str:
     return f"/stab/grupper/{group.pk}/"
 
 
+def meetings_of(group) -> str:
+    return f"/stab/grupper/{group.pk}/moter/"
+
+
 def text(response) -> str:
     return response.content.decode()
 
@@ -150,7 +154,7 @@ def test_the_place_list_ranks_the_waiting_people_who_can_meet_at_the_slot(
     waiting(centre_2, first_name="Sør")
     ApplicationFactory(centre=centre_1, first_name="Mottatt", availability=["mon-evening"])
 
-    rows = table_rows(text(staff_1_client.get(page_of(group))), "candidates")
+    rows = table_rows(text(staff_1_client.get(f"{page_of(group)}kandidater/")), "candidates")
 
     assert [row[1:4] for row in rows] == [
         ["Anne Aas", "44", "Vil ikke oppgi"],
@@ -173,7 +177,7 @@ def test_the_meetings_show_their_kind_holiday_and_changes(staff_1_client, centre
         change_note="Lånt rom",
     )
 
-    rows = table_rows(text(staff_1_client.get(f"{page_of(group)}?moter=alle")), "meetings")
+    rows = table_rows(text(staff_1_client.get(f"{meetings_of(group)}?vis=alle")), "meetings")
 
     assert rows[0][:4] == ["tor 17.12.2026", "18:00–20:00", "Første møte", "Planlagt"]
     assert rows[0][4] == "Flytt eller avlys (17.12.2026)"
@@ -204,17 +208,17 @@ def test_the_page_lists_the_meetings_around_today_and_all_on_request(
     assert len(held) == 7
     assert len(meetings) == 27
 
-    body = text(staff_1_client.get(page_of(group)))
+    body = text(staff_1_client.get(meetings_of(group)))
     rows = table_rows(body, "meetings")
     expected = held[-3:] + meetings[7:17]  # three held, ten coming
     assert [row[0] for row in rows] == [row_date(m) for m in expected]
     assert [row[3] for row in rows[:4]] == ["Holdt", "Holdt", "Holdt", "Planlagt"]
     assert f"Viser de 13 møtene rundt i dag. Vis alle {len(meetings)} møtene" in plain(body)
-    assert 'href="?moter=alle#meetings"' in body
+    assert 'href="?vis=alle#meetings"' in body
 
-    every = text(staff_1_client.get(f"{page_of(group)}?moter=alle"))
+    every = text(staff_1_client.get(f"{meetings_of(group)}?vis=alle"))
     assert [row[0] for row in table_rows(every, "meetings")] == [row_date(m) for m in meetings]
-    assert f'href="{page_of(group)}#meetings"' in every
+    assert f'href="{meetings_of(group)}#meetings"' in every
     assert "Vis bare møtene rundt i dag" in plain(every)
 
 
@@ -230,7 +234,7 @@ def test_absence_notices_show_first_name_meeting_and_kind(staff_1_client, group)
     AbsenceNotice.objects.create(membership=membership, kind="absent", meeting=meeting)
     AbsenceNotice.objects.create(membership=membership, kind="leaving")
 
-    rows = table_rows(text(staff_1_client.get(page_of(group))), "notices")
+    rows = table_rows(text(staff_1_client.get(meetings_of(group))), "notices")
 
     assert [row[:3] for row in rows] == [
         ["Kari", "–", "Ønsker å slutte"],
@@ -239,38 +243,70 @@ def test_absence_notices_show_first_name_meeting_and_kind(staff_1_client, group)
     assert [row[3] for row in rows] == ["01.10.2026 10:00", "01.10.2026 10:00"]
 
 
-def test_the_page_makes_the_same_queries_for_one_member_as_for_many(
+def test_the_overview_makes_the_same_queries_for_one_member_as_for_many(
     staff_1_client, staff_1, centre_1, room
 ):
     group = GroupFactory(centre=centre_1, room=room, start_date=MONDAY)
-    membership = MembershipFactory(group=group)
+    MembershipFactory(group=group)
     OfferFactory(group=group)
-    AbsenceNotice.objects.create(membership=membership, kind="leaving")
-    waiting(centre_1)
     with CaptureQueriesContext(connection) as one:
         staff_1_client.get(page_of(group))
 
-    other = RoomFactory(centre=centre_1, name="Loftet")
-    for meeting in group.meetings.order_by("starts_at")[1:4]:
-        Meeting.objects.filter(pk=meeting.pk).update(room=other, moved_from=meeting.starts_at)
-    members = MembershipFactory.create_batch(4, group=group, confidentiality_signed_on=MONDAY)
+    MembershipFactory.create_batch(4, group=group, confidentiality_signed_on=MONDAY)
     MembershipFactory(group=group, left_on=MONDAY, leave_reason="other")
     OfferFactory.create_batch(2, group=group)
-    for member in members:
-        AbsenceNotice.objects.create(
-            membership=member, kind="absent", meeting=group.meetings.order_by("starts_at")[2]
-        )
-    for _ in range(5):
-        waiting(centre_1)
-    GroupOpening.objects.create(
-        group=group, decided_on=MONDAY, reason="Vi har plass", recorded_by=staff_1
-    )
     with CaptureQueriesContext(connection) as many:
         body = text(staff_1_client.get(page_of(group)))
 
     assert len(table_rows(body, "members")) == 5
+    assert len(table_rows(body, "offers")) == 3
+    assert len(many) == len(one) == 6
+
+
+def test_a_running_group_overview_adds_one_query_for_its_decisions_to_open(
+    staff_1_client, staff_1, centre_1, room
+):
+    group = GroupFactory(centre=centre_1, room=room, start_date=MONDAY, status="started")
+    MembershipFactory(group=group)
+    with CaptureQueriesContext(connection) as one:
+        staff_1_client.get(page_of(group))
+
+    MembershipFactory.create_batch(4, group=group)
+    for reason in ("Vi har plass", "Vi vil bli flere"):
+        GroupOpening.objects.create(
+            group=group, decided_on=MONDAY, reason=reason, recorded_by=staff_1
+        )
+    with CaptureQueriesContext(connection) as many:
+        body = plain(text(staff_1_client.get(page_of(group))))
+
+    assert "19.10.2026: Vi har plass" in body
+    assert len(many) == len(one) == 7
+
+
+def test_the_meetings_tab_makes_the_same_queries_for_one_meeting_as_for_many(
+    staff_1_client, centre_1, room
+):
+    lone = GroupFactory(centre=centre_1, room=room, start_date=MONDAY)
+    Meeting.objects.filter(group=lone).exclude(index=0).delete()
+    AbsenceNotice.objects.create(membership=MembershipFactory(group=lone), kind="leaving")
+    with CaptureQueriesContext(connection) as one:
+        body = text(staff_1_client.get(f"{meetings_of(lone)}?vis=alle"))
+    assert len(table_rows(body, "meetings")) == 1
+
+    group = GroupFactory(centre=centre_1, room=RoomFactory(centre=centre_1), start_date=MONDAY)
+    other = RoomFactory(centre=centre_1, name="Loftet")
+    for meeting in group.meetings.order_by("starts_at")[1:4]:
+        Meeting.objects.filter(pk=meeting.pk).update(room=other, moved_from=meeting.starts_at)
+    for member in MembershipFactory.create_batch(5, group=group):
+        AbsenceNotice.objects.create(
+            membership=member, kind="absent", meeting=group.meetings.order_by("starts_at")[2]
+        )
+    with CaptureQueriesContext(connection) as many:
+        body = text(staff_1_client.get(f"{meetings_of(group)}?vis=alle"))
+
+    assert len(table_rows(body, "meetings")) == group.meetings.count() > 20
     assert len(table_rows(body, "notices")) == 5
-    assert len(many) == len(one)
+    assert len(many) == len(one) == 6
 
 
 # --- Offering a place ----------------------------------------------------------------------
@@ -461,6 +497,33 @@ def test_staff_record_that_someone_left_and_why(staff_1_client, group):
     assert AuditEvent.objects.filter(action="membership.ended").count() == 1
 
 
+def test_leaving_is_recorded_on_a_page_of_its_own(staff_1_client, group):
+    membership = MembershipFactory(
+        group=group, application__first_name="Kari", application__last_name="Berg"
+    )
+    overview = text(staff_1_client.get(page_of(group)))
+    assert f'<a href="/stab/medlemmer/{membership.pk}/slutt/">Har sluttet' in overview
+
+    response = staff_1_client.get(f"/stab/medlemmer/{membership.pk}/slutt/")
+
+    body = text(response)
+    assert response.status_code == 200
+    heading = re.search(r"<h1>(.*?)</h1>", body, re.S).group(1)
+    assert plain(heading) == "Kari Berg har sluttet i Mandagsgruppa"
+    assert '<select name="reason"' in body
+    assert f'href="{page_of(group)}#members"' in body
+    membership.refresh_from_db()
+    assert membership.left_on is None
+
+
+def test_the_leave_page_of_someone_who_left_goes_back_to_the_group(staff_1_client, group):
+    membership = MembershipFactory(group=group, left_on=MONDAY, leave_reason="other")
+
+    response = staff_1_client.get(f"/stab/medlemmer/{membership.pk}/slutt/")
+
+    assert response.url == f"{page_of(group)}#members"
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -486,6 +549,7 @@ def test_leaving_without_a_good_reason_or_date_changes_nothing(
 
     response = staff_1_client.post(f"/stab/medlemmer/{membership.pk}/slutt/", data)
 
+    assert response.url == f"/stab/medlemmer/{membership.pk}/slutt/"
     assert messages_after(staff_1_client, response) == [message]
     membership.refresh_from_db()
     assert (membership.left_on, membership.leave_reason) == (None, "")
@@ -511,7 +575,7 @@ def test_staff_cancel_a_meeting_with_a_note(staff_1_client, group):
 
     response = staff_1_client.post(f"/stab/moter/{meeting.pk}/avlys/", {"note": "Stengt"})
 
-    assert response.url == f"{page_of(group)}?moter=alle#meeting-{meeting.pk}"
+    assert response.url == f"{meetings_of(group)}?vis=alle#meeting-{meeting.pk}"
     assert messages_after(staff_1_client, response) == [
         "Møtet 02.11.2026 er avlyst. Deltakerne har fått beskjed."
     ]
@@ -647,7 +711,7 @@ def test_a_meeting_is_moved_or_cancelled_from_its_own_page(staff_1_client, centr
     assert f'action="/stab/moter/{meeting.pk}/flytt/"' in body
     assert f'action="/stab/moter/{meeting.pk}/avlys/"' in body
     assert ">Loftet</option>" in body
-    assert f'href="/stab/grupper/{group.pk}/?moter=alle#meeting-{meeting.pk}"' in body
+    assert f'href="/stab/grupper/{group.pk}/moter/?vis=alle#meeting-{meeting.pk}"' in body
 
 
 def test_a_held_or_cancelled_meeting_offers_no_changes(staff_1_client, centre_1, room):
@@ -663,3 +727,49 @@ def test_another_centres_meeting_page_is_not_found(staff_1_client, centre_2):
     group = GroupFactory(centre=centre_2, start_date=date(2026, 12, 17), weekday=3)
     meeting = group.meetings.first()
     assert staff_1_client.get(f"/stab/moter/{meeting.pk}/").status_code == 404
+
+
+# --- The tabs ------------------------------------------------------------------------------
+
+
+def tabs_of(body: str) -> list[tuple[str, str, bool]]:
+    nav = re.search(r'<ul class="nav nav-tabs group-tabs">(.*?)</ul>', body, re.S).group(1)
+    return [
+        (href, plain(label), "aria-current" in attrs)
+        for href, attrs, label in re.findall(r'href="([^"]+)"([^>]*)>(.*?)</a>', nav, re.S)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tab", "current"),
+    [
+        ("", "Oversikt"),
+        ("moter/", "Møter"),
+        ("kandidater/", "Kandidater"),
+        ("igangsettere/", "Igangsettere"),
+    ],
+)
+def test_every_page_of_a_group_shows_its_tabs_and_which_is_open(
+    staff_1_client, group, tab, current
+):
+    body = text(staff_1_client.get(f"{page_of(group)}{tab}"))
+
+    base = page_of(group)
+    assert tabs_of(body) == [
+        (base, "Oversikt", current == "Oversikt"),
+        (f"{base}moter/", "Møter", current == "Møter"),
+        (f"{base}kandidater/", "Kandidater", current == "Kandidater"),
+        (f"{base}igangsettere/", "Igangsettere", current == "Igangsettere"),
+    ]
+    assert '<h1 class="mb-0 me-2">Mandagsgruppa</h1>' in body
+
+
+def test_an_ended_group_has_no_candidates_tab_and_an_unknown_tab_is_not_found(
+    staff_1_client, centre_1
+):
+    group = GroupFactory(centre=centre_1, start_date=MONDAY, status="ended")
+
+    labels = [label for _href, label, _current in tabs_of(text(staff_1_client.get(page_of(group))))]
+
+    assert labels == ["Oversikt", "Møter", "Igangsettere"]
+    assert staff_1_client.get(f"{page_of(group)}ukjent/").status_code == 404

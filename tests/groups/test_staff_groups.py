@@ -388,7 +388,7 @@ def test_a_new_time_applies_to_meetings_from_the_chosen_date(client, staff_1, ce
 
     assert page.status_code == 200
     assert response.status_code == 302
-    assert response.url == f"/stab/grupper/{group.pk}/#meetings"
+    assert response.url == f"/stab/grupper/{group.pk}/moter/#meetings"
     times = planned_times(group)
     assert times[:4] == [
         (date(2026, 10, 19), time(18, 0)),

@@ -102,7 +102,7 @@ def test_the_list_shows_own_starters_their_load_and_the_gaps(
         ["Mandagsgruppa", "19.10.2026", "1 av 2"],
         ["Tirsdagsgruppa", "20.10.2026", "0 av 2"],
     ]
-    assert f'href="/stab/grupper/{declined.pk}/#starters"' in body
+    assert f'href="/stab/grupper/{declined.pk}/igangsettere/"' in body
     declines = plain(re.search(r'<ul class="open-declines">(.*?)</ul>', body, re.S).group(1))
     assert declines == "Kari Lie sa nei til «Tirsdagsgruppa» 01.10.2026. Finn en erstatter"
     assert "Sør" not in body
@@ -279,8 +279,8 @@ def test_another_centres_starter_is_not_found(staff_1_client, centre_2):
 # The starters block on a group's page -----------------------------------------------------------
 
 
-def group_page(client, group) -> str:
-    response = client.get(f"/stab/grupper/{group.pk}/")
+def starters_tab(client, group) -> str:
+    response = client.get(f"/stab/grupper/{group.pk}/igangsettere/")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -289,12 +289,12 @@ def starters_block(body: str) -> str:
     return re.search(r'<section[^>]*id="starters"[^>]*>(.*?)</section>', body, re.S).group(1)
 
 
-def test_the_group_page_shows_the_starters_the_policy_and_suggestions(
+def test_the_starters_tab_shows_the_starters_the_policy_and_suggestions(
     staff_1_client, group, ola, kari
 ):
     AssignmentFactory(group=group, starter=kari, status="accepted")
 
-    block = starters_block(group_page(staff_1_client, group))
+    block = starters_block(starters_tab(staff_1_client, group))
 
     assert plain(
         re.search(r'<div class="alert[^"]*starters-short"[^>]*>(.*?)</div>', block, re.S).group(1)
@@ -319,7 +319,7 @@ def test_staff_assign_a_suggested_starter(staff_1_client, group, ola):
         f"/stab/igangsettere/grupper/{group.pk}/tildel/", {"starter": ola.pk}
     )
 
-    assert response.url == f"/stab/grupper/{group.pk}/#starters"
+    assert response.url == f"/stab/grupper/{group.pk}/igangsettere/"
     assert messages_after(staff_1_client, response) == [
         "Ola Hansen er spurt om å sette i gang gruppa og får en melding med datoene."
     ]
@@ -338,7 +338,7 @@ def test_a_full_group_says_so_and_offers_no_more_suggestions(
     AssignmentFactory(group=group, starter=kari)
     third = starter(centre_1, "Tredje", "Person")
 
-    block = starters_block(group_page(staff_1_client, group))
+    block = starters_block(starters_tab(staff_1_client, group))
     response = staff_1_client.post(
         f"/stab/igangsettere/grupper/{group.pk}/tildel/", {"starter": third.pk}
     )
@@ -386,7 +386,7 @@ def test_staff_release_a_starter(staff_1_client, group, ola):
 
 def test_staff_replace_a_starter_who_declined(staff_1_client, group, ola, kari):
     declined = AssignmentFactory(group=group, starter=kari, status="declined")
-    block = starters_block(group_page(staff_1_client, group))
+    block = starters_block(starters_tab(staff_1_client, group))
     assert "Venter på en erstatter" in plain(block)
 
     response = staff_1_client.post(
@@ -398,7 +398,8 @@ def test_staff_replace_a_starter_who_declined(staff_1_client, group, ola, kari):
     ]
     new = Assignment.objects.get(starter=ola)
     assert (new.replaces, new.status) == (declined, "pending")
-    assert "Venter på en erstatter" not in plain(starters_block(group_page(staff_1_client, group)))
+    block = starters_block(starters_tab(staff_1_client, group))
+    assert "Venter på en erstatter" not in plain(block)
 
 
 def test_another_centres_group_and_assignment_are_not_found(staff_1_client, centre_2, ola):
@@ -423,13 +424,13 @@ def test_changes_are_post_only(staff_1_client, group, ola):
         assert staff_1_client.get(path).status_code == 405, path
 
 
-def test_the_group_page_makes_the_same_queries_with_one_starter_as_with_many(
+def test_the_starters_tab_makes_the_same_queries_with_one_starter_as_with_many(
     staff_1_client, centre_1, group, ola
 ):
     AssignmentFactory(group=group, starter=ola, status="accepted")
     starter(centre_1, "Ledig", "Starter")  # one to suggest
     with CaptureQueriesContext(connection) as one:
-        group_page(staff_1_client, group)
+        starters_tab(staff_1_client, group)
 
     for n in range(4):
         other = starter(centre_1, f"Navn{n}", "Etternavn")
@@ -442,7 +443,7 @@ def test_the_group_page_makes_the_same_queries_with_one_starter_as_with_many(
             busy = GroupFactory(centre=centre_1, weekday=0, start_date=MONDAY, staff=UserFactory())
             AssignmentFactory(group=busy, starter=other)
     with CaptureQueriesContext(connection) as many:
-        body = group_page(staff_1_client, group)
+        body = starters_tab(staff_1_client, group)
 
     assert len(rows(starters_block(body), "group-starters")) == 3
     assert len(many) == len(one)
