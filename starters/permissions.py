@@ -17,7 +17,10 @@ def starter_for(user) -> Starter | None:
     """The user's starter profile, if they may use the starter area."""
     if not (user.is_authenticated and user.is_active):
         return None
-    return Starter.objects.filter(user=user, centres__isnull=False).distinct().first()
+    starter = Starter.objects.filter(user=user, centres__isnull=False).distinct().first()
+    if starter is not None:
+        Starter.user.field.set_cached_value(starter, user)  # the signed-in user: no reload
+    return starter
 
 
 def is_starter(user) -> bool:

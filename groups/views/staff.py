@@ -69,7 +69,8 @@ def _group_for(request, pk, *, seats=False) -> Group:
 
 def _meeting_for(request, pk) -> Meeting:
     return get_object_or_404(
-        Meeting.objects.filter(group__in=_groups(request)).select_related("group__centre"), pk=pk
+        Meeting.objects.filter(group__in=_groups(request)).select_related("group__centre", "room"),
+        pk=pk,
     )
 
 

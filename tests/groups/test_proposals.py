@@ -24,6 +24,7 @@ from tests.factories import (
     RoomFactory,
     StaffMembershipFactory,
 )
+from tests.fetching import no_lazy_loads
 from tests.privacy import assert_marker_absent
 
 pytestmark = pytest.mark.django_db
@@ -850,7 +851,7 @@ def test_the_page_makes_the_same_queries_for_one_waiting_person_as_for_sixty(
             areas=[Area.values[n % 11]],
             theme=theme if n % 6 == 0 else None,
         )
-    with CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as many, no_lazy_loads():
         response = staff_1_client.get(PAGE)
 
     # Many groups and people on the page (how many exactly is the matcher's business).

@@ -18,6 +18,7 @@ from tests.factories import (
     StaffMembershipFactory,
     UserFactory,
 )
+from tests.fetching import no_lazy_loads
 
 MARKER = "MARKØR-jeg-sover-dårlig"
 
@@ -182,7 +183,7 @@ def test_the_page_takes_the_same_number_of_queries_however_long_its_history(
     staff_1_client, application
 ):
     def count():
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as queries, no_lazy_loads():
             assert staff_1_client.get(url(application)).status_code == 200
         return len(queries)
 

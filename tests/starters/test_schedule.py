@@ -23,6 +23,7 @@ from tests.factories import (
     StarterFactory,
     UserFactory,
 )
+from tests.fetching import no_lazy_loads
 
 OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2026, 10, 1, 10, 0, tzinfo=OSLO)
@@ -296,7 +297,7 @@ def test_the_page_makes_the_same_queries_for_one_meeting_as_for_many(
         starter=StarterFactory(centre=centre_1),
         staff=UserFactory(),
     )
-    with CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as many, no_lazy_loads():
         body = page(ola_client)
 
     assert len(cards(body, "pending")) == 2

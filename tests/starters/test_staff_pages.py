@@ -18,6 +18,7 @@ from tests.factories import (
     StarterFactory,
     UserFactory,
 )
+from tests.fetching import no_lazy_loads
 
 OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2026, 10, 1, 10, 0, tzinfo=OSLO)
@@ -119,7 +120,7 @@ def test_the_list_makes_the_same_queries_for_one_starter_as_for_many(
         other = starter(centre_1, f"Navn{n}", "Etternavn")
         later = GroupFactory(centre=centre_1, weekday=n % 5, start_date=MONDAY + timedelta(days=n))
         AssignmentFactory(group=later, starter=other, status="accepted" if n % 2 else "declined")
-    with CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as many, no_lazy_loads():
         body = staff_1_client.get("/stab/igangsettere/").content.decode()
 
     assert len(rows(body, "starters")) == 6
@@ -442,7 +443,7 @@ def test_the_starters_tab_makes_the_same_queries_with_one_starter_as_with_many(
         else:
             busy = GroupFactory(centre=centre_1, weekday=0, start_date=MONDAY, staff=UserFactory())
             AssignmentFactory(group=busy, starter=other)
-    with CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as many, no_lazy_loads():
         body = starters_tab(staff_1_client, group)
 
     assert len(rows(starters_block(body), "group-starters")) == 3
