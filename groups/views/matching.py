@@ -81,9 +81,9 @@ def reason_text(reason) -> str:
     return code
 
 
-def ranked_rows(candidates) -> list[dict]:
-    """Each candidate's cells as text, worked out here once (a row of template filters and
-    translations per person cost more than the rest of the page)."""
+def ranked_rows(candidates, chosen=frozenset()) -> list[dict]:
+    """Each candidate's cells as text, worked out here once (a row of template filters,
+    translations and number formatting per person cost more than the rest of the page)."""
     today = timezone.localdate()
     genders = {gender.value: str(gender.label) for gender in Gender}
     weeks_texts: dict[int, str] = {}
@@ -96,9 +96,10 @@ def ranked_rows(candidates) -> list[dict]:
             }
         rows.append(
             {
-                "pk": application.pk,
+                "pk": str(application.pk),
+                "checked": application.pk in chosen,
                 "name": _name(application),
-                "age": age_on(application.birth_date, today),
+                "age": str(age_on(application.birth_date, today)),
                 "gender": genders.get(application.gender, ""),
                 "weeks": weeks,
                 "weeks_text": weeks_texts[weeks],
@@ -158,10 +159,9 @@ def group_candidates(request, pk):
         "group": group,
         "slot": bitsets.slot_label(proposals.slot_key(group.weekday, group.start_time)),
         "accepting": group.status in GroupStatus.accepting(),
-        "rows": ranked_rows(candidates[: proposals.CANDIDATES_SHOWN]),
+        "rows": ranked_rows(candidates[: proposals.CANDIDATES_SHOWN], chosen),
         "total": len(candidates),
         "shown": proposals.CANDIDATES_SHOWN,
-        "chosen": chosen,
     }
     context["tabs"] = group_tabs(group, "candidates")
     return render(request, "groups/staff/group_candidates.html", context)

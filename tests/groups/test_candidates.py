@@ -302,6 +302,8 @@ def test_another_centres_applicant_makes_the_whole_choice_fail(
     ours = waiting(centre_1)
     theirs = waiting(centre_2)
 
+    other = waiting(centre_1)
+
     response = staff_1_client.post(page_of(group), {"people": [ours.pk, theirs.pk]})
 
     assert response.status_code == 200
@@ -309,6 +311,11 @@ def test_another_centres_applicant_makes_the_whole_choice_fail(
         "Ingen fikk tilbud om plass: Velg personer fra listen."
     ]
     assert Offer.objects.count() == 0
+    body = response.content.decode()
+    # The list comes back with the choice as it was, to be corrected.
+    checked = re.findall(r'<input[^>]*value="(\d+)"[^>]*\bchecked>', body)
+    assert checked == [str(ours.pk)]
+    assert f'value="{other.pk}"' in body
 
 
 def test_another_centres_group_is_not_found(client, staff_2, centre_2, group):
