@@ -143,6 +143,18 @@ def test_members_show_their_dates_and_signature(staff_1_client, group):
     assert "Fikk det de trengte" in body
 
 
+def test_a_group_whose_members_all_left_says_so_rather_than_nobody_joined(staff_1_client, centre_1):
+    group = GroupFactory(centre=centre_1, start_date=MONDAY)
+    empty = plain(text(staff_1_client.get(page_of(group))))
+    MembershipFactory(group=group, left_on=MONDAY, leave_reason="other")
+
+    left = plain(text(staff_1_client.get(page_of(group))))
+
+    assert "Ingen har blitt med ennå." in empty
+    assert "Ingen er med i gruppa nå." in left
+    assert "Ingen har blitt med ennå." not in left
+
+
 def test_the_place_list_ranks_the_waiting_people_who_can_meet_at_the_slot(
     staff_1_client, centre_1, centre_2, group
 ):
@@ -510,7 +522,7 @@ def test_leaving_is_recorded_on_a_page_of_its_own(staff_1_client, group):
     body = text(response)
     assert response.status_code == 200
     heading = re.search(r"<h1>(.*?)</h1>", body, re.S).group(1)
-    assert plain(heading) == "Kari Berg har sluttet i Mandagsgruppa"
+    assert plain(heading) == "Registrer at Kari Berg har sluttet i Mandagsgruppa"
     assert '<select name="reason"' in body
     assert f'href="{page_of(group)}#members"' in body
     membership.refresh_from_db()
