@@ -23,6 +23,11 @@ urlpatterns = [
     path("stab/igangsettere/ny/", staff.starter_new, name="staff-starter-new"),
     path("stab/igangsettere/<int:pk>/", staff.starter_edit, name="staff-starter"),
     path(
+        "stab/igangsettere/<int:pk>/ny-lenke/",
+        staff.invite_again,
+        name="staff-starter-invite-again",
+    ),
+    path(
         "stab/igangsettere/grupper/<int:pk>/tildel/",
         staff.assign,
         name="staff-starter-assign",

@@ -1149,6 +1149,19 @@ FORMS = [
         },
     ),
     Form(
+        "staff-starter-invite-again",
+        "staff",
+        other=lambda w: {"pk": w.other.starter.pk},
+        valid=lambda w: {},
+        allow=lambda w: {
+            # An invitation not sent yet is replaced by the new one.
+            "core.Notification": Allow(
+                add={"centre_id": {w.centre.pk}},
+                change={"state": {"cancelled"}, "finished_at": ANY},
+            ),
+        },
+    ),
+    Form(
         "staff-starter-assign",
         "staff",
         other=lambda w: {"pk": w.other.group.pk},

@@ -247,6 +247,26 @@ def assign(request, pk):
 @staff_required
 @never_cache
 @require_POST
+def invite_again(request, pk):
+    """A new link to choose a password, when the invitation was lost or has expired, or the
+    password is forgotten."""
+    starter = _starter_for(request, pk)
+    try:
+        services.resend_invitation(starter, staff=request.user, request=request)
+    except services.StarterError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("%(name)s gets a new link to choose a password, sent to %(email)s.")
+            % {"name": starter.name, "email": starter.user.email},
+        )
+    return redirect("staff-starter", pk=starter.pk)
+
+
+@staff_required
+@never_cache
+@require_POST
 def release(request, pk):
     assignment = _assignment_for(request, pk)
     try:

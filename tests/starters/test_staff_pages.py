@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from selvhjelp import outbox
 from selvhjelp.models import AuditEvent, Notification
 from starters.models import Assignment, Starter
 from tests.factories import (
@@ -207,6 +209,53 @@ def test_an_address_of_a_staff_account_is_refused_with_the_reason(
         f"E-postadressen {staff_1.email} hører til en konto som ikke er en igangsetter. "
         "Bruk en annen adresse, eller spør en administrator."
     ]
+
+
+def test_staff_send_a_starter_a_new_link_to_choose_a_password(
+    staff_1_client, staff_1, ola, mailoutbox
+):
+    ola.user.email = "ola@example.no"
+    ola.user.save()
+    page = staff_1_client.get(f"/stab/igangsettere/{ola.pk}/").content.decode()
+    assert f'action="/stab/igangsettere/{ola.pk}/ny-lenke/"' in page
+
+    response = staff_1_client.post(f"/stab/igangsettere/{ola.pk}/ny-lenke/")
+
+    assert response.url == f"/stab/igangsettere/{ola.pk}/"
+    assert messages_after(staff_1_client, response) == [
+        "Ola Hansen får en ny lenke for å velge passord, sendt til ola@example.no."
+    ]
+    outbox.dispatch_due()
+    (message,) = mailoutbox
+    assert (parseaddr(message.to[0])[1], message.subject) == (
+        "ola@example.no",
+        "En ny lenke for å velge passord",
+    )
+    assert "/igangsetter/velkommen/" in message.body
+    event = AuditEvent.objects.get(action="starter.invited_again")
+    assert (event.actor, event.object_id) == (staff_1, str(ola.pk))
+
+
+def test_a_closed_account_gets_no_new_link(staff_1_client, ola, mailoutbox):
+    ola.user.is_active = False
+    ola.user.save()
+    assert "/ny-lenke/" not in staff_1_client.get(f"/stab/igangsettere/{ola.pk}/").content.decode()
+
+    response = staff_1_client.post(f"/stab/igangsettere/{ola.pk}/ny-lenke/")
+
+    assert messages_after(staff_1_client, response) == [
+        "Denne kontoen er stengt. Spør en administrator."
+    ]
+    outbox.dispatch_due()
+    assert mailoutbox == []
+    assert not AuditEvent.objects.filter(action="starter.invited_again").exists()
+
+
+def test_another_centres_starter_gets_no_new_link(client, staff_2, ola):
+    client.force_login(staff_2)
+
+    assert client.post(f"/stab/igangsettere/{ola.pk}/ny-lenke/").status_code == 404
+    assert not AuditEvent.objects.filter(action="starter.invited_again").exists()
 
 
 def test_staff_cannot_invite_to_another_centre(staff_1_client, centre_2):
