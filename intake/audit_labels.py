@@ -6,6 +6,9 @@ LABELS = {
     "application.submitted": _("applied on the website"),
     "application.registered": _("registered the application"),
     "application.viewed": _("opened the application"),
+    "application.listed_by_area": _(
+        "saw the application on the waiting list filtered by what people want to work on"
+    ),
     "application.note_added": _("added an intake note"),
     "application.details_changed": _("changed contact details or availability"),
     "application.exported": _("downloaded the data"),

@@ -396,6 +396,14 @@ def record_sensitive_read(application, *, request) -> None:
     audit.record("application.viewed", request=request, centre=application.centre, obj=application)
 
 
+def record_listed_by_area(applications, *, request) -> None:
+    """Staff listed applications by an area people want to work on: each person shown has
+    had that much of their health data read. Which area stays out of the log (it outlives
+    the application)."""
+    if applications:
+        audit.record_each("application.listed_by_area", applications, request=request)
+
+
 # The applicant's data, everywhere (through the core registry).
 
 

@@ -171,6 +171,10 @@ class ApplicationFilterForm(forms.Form):
     def weekdays_short():
         return list(WEEKDAY_SHORT.values())
 
+    def by_area(self) -> bool:
+        """Filtered by an area people want to work on (health data: the view records it)."""
+        return self.is_bound and bool(self.cleaned_data.get("area"))
+
     def filter(self, queryset: ApplicationQuerySet) -> ApplicationQuerySet:
         """Apply every filter that was valid (invalid ones are reported, not applied)."""
         data = self.cleaned_data if self.is_bound else {}

@@ -112,13 +112,16 @@ def application_list(request):
     # No joins: each row's centre and theme come from the lists above.
     applications = form.filter(Application.objects.filter(centre__in=centres).only(*LIST_FIELDS))
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    if form.by_area():
+        services.record_listed_by_area(shown, request=request)
     context = {
         "form": form,
         # The filter form renders the same for the same choices and values: cached (the
         # template's {% cache %}) unless it has errors to show.
         "filter_cache_key": None if form.errors else _filter_cache_key(request, centres, themes),
         "page": page,
-        "rows": _list_rows(page.object_list, timezone.now(), centres, themes),
+        "rows": _list_rows(shown, timezone.now(), centres, themes),
         "several_centres": len(centres) > 1,
     }
     return render(request, "intake/staff/application_list.html", context)

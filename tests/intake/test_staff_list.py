@@ -115,6 +115,31 @@ def test_the_list_shows_no_health_data_and_records_no_read(frozen, staff_1_clien
     assert AuditEvent.objects.filter(action="application.viewed").count() == 0
 
 
+def test_listing_by_area_records_a_read_for_each_person_shown_and_not_the_area(
+    frozen, staff_1, staff_1_client, centre_1
+):
+    grieving = [apply(centre_1, days_ago=n, areas=["grief"]) for n in range(52)]
+    apply(centre_1, areas=["anxiety"])
+
+    response = staff_1_client.get(URL, {"area": "grief"})
+
+    shown = listed(response)
+    assert len(shown) == 50
+    events = AuditEvent.objects.filter(action="application.listed_by_area").all
+    assert sorted(int(e.object_id) for e in events()) == sorted(shown)
+    assert {(e.actor, e.centre, e.object_type, repr(e.detail)) for e in events()} == {
+        (staff_1, centre_1, "intake.application", "{}")
+    }
+    second = staff_1_client.get(URL, {"area": "grief", "page": "2"})
+    assert len(listed(second)) == 2, messages_of(second)
+    assert events().count() == 52
+    assert {int(e.object_id) for e in events()} == {a.pk for a in grieving}
+    staff_1_client.get(URL, {"status": "all"})
+    assert events().count() == 52  # no area filter, no read of health data
+    timeline = staff_1_client.get(f"{URL}{grieving[0].pk}/").content.decode()
+    assert "så søknaden i ventelisten filtrert på hva folk vil jobbe med" in timeline
+
+
 def test_staff_of_several_centres_see_all_of_theirs_and_can_pick_one(
     frozen, staff_1, client, centre_1, centre_2
 ):
