@@ -11,6 +11,7 @@ LABELS = {
     ),
     "application.note_added": _("added an intake note"),
     "application.details_changed": _("changed contact details or availability"),
+    "application.corrected": _("corrected the details on the person's request"),
     "application.exported": _("downloaded the data"),
     "application.erased": _("deleted all their data"),
     "application.in_dialogue": _("started the intake conversation"),

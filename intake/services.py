@@ -372,10 +372,67 @@ def update_details(application, *, email, phone, availability, reminder_channel=
     if reminder_channel is not None:
         application.reminder_channel = reminder_channel
     application.save(update_fields=["email", "phone", "availability_mask", "reminder_channel"])
+    _readdress(application)
     audit.record(
         "application.details_changed", request=request, centre=application.centre, obj=application
     )
     return application
+
+
+def _readdress(application) -> None:
+    """Messages not sent yet follow the person's new address and name."""
+    for channel, address in (
+        (Channel.EMAIL, application.email),
+        (Channel.SMS, str(application.phone) if application.phone else ""),
+    ):
+        if address:
+            outbox.readdress(
+                application, channel=channel, address=address, name=application.first_name
+            )
+
+
+# Fields staff may correct when the person says their application is wrong.
+CORRECTABLE = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birth_date",
+    "gender",
+    "availability_mask",
+    "theme_id",
+    "areas_mask",
+    "about",
+    "language",
+}
+
+
+@transaction.atomic
+def correct_details(application, *, staff, request=None, **values) -> list[str]:
+    """Staff correct what the person says is wrong on their application (the right to
+    rectification). Returns the names of the fields that changed; the audit event names
+    them, never their old or new values."""
+    unknown = set(values) - CORRECTABLE
+    if unknown:
+        raise TypeError(f"Not correctable here: {sorted(unknown)}")
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    changed = sorted(name for name, value in values.items() if getattr(locked, name) != value)
+    if not changed:
+        return []
+    for name in changed:
+        setattr(locked, name, values[name])
+    locked.save(update_fields=changed)
+    if {"email", "phone", "first_name"} & set(changed):
+        _readdress(locked)
+    audit.record(
+        "application.corrected",
+        request=request,
+        actor=staff,
+        centre=locked.centre,
+        obj=locked,
+        fields=changed,
+    )
+    return changed
 
 
 @transaction.atomic

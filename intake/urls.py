@@ -42,6 +42,7 @@ urlpatterns = [
     path("stab/soknader/ny/", staff.application_new, name="staff-application-new"),
     path("stab/soknader/<int:pk>/", staff.application_detail, name="staff-application"),
     path("stab/soknader/<int:pk>/notat/", staff.add_note, name="staff-application-note"),
+    path("stab/soknader/<int:pk>/rett/", staff.correct, name="staff-application-correct"),
     path("stab/soknader/<int:pk>/status/", staff.change_status, name="staff-application-status"),
     path("stab/soknader/<int:pk>/slett/", staff.erase, name="staff-application-erase"),
 ]

@@ -84,6 +84,7 @@ URLS: dict[str, str] = {
     "staff-application-new": "staff",
     "staff-application": "staff",
     "staff-application-note": "staff",
+    "staff-application-correct": "staff",
     "staff-application-status": "staff",
     "staff-application-erase": "staff",
     # Staff: groups, meetings, offers, members, rooms
@@ -156,6 +157,7 @@ CENTRE_SCOPED = frozenset(
         "staff-message-cancel",
         "staff-application",
         "staff-application-note",
+        "staff-application-correct",
         "staff-application-status",
         "staff-application-erase",
         "staff-group",

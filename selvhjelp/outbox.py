@@ -160,6 +160,19 @@ def notify(
     return notification
 
 
+def readdress(recipient: models.Model, *, channel: str, address: str, name: str) -> int:
+    """The person's address (or name) for `channel` changed: their messages not sent yet,
+    and failed ones that staff may retry, go to the new one. One query."""
+    return (
+        Notification.objects.filter(
+            state__in=[NotificationState.PENDING, NotificationState.FAILED], channel=channel
+        )
+        .to_recipient(recipient)
+        .exclude(to_address=address, to_name=name)
+        .update(to_address=address, to_name=name)
+    )
+
+
 def cancel_pending(*, about: models.Model | None = None, recipient: models.Model | None = None):
     """Cancel every message not yet sent about an object or to a person. One call, one query."""
     if (about is None) == (recipient is None):

@@ -19,7 +19,7 @@ from intake.forms.fields import (
     phone_field,
     validate_birth_date,
 )
-from intake.models import ApplicationQuerySet
+from intake.models import AREAS, Application, ApplicationQuerySet, age_on
 from intake.services import ApplicationData
 from selvhjelp import bitsets
 from selvhjelp.enums import Language, Weekday
@@ -453,3 +453,60 @@ class StaffApplicationForm(forms.Form):
             about=data.get("about") or "",
             language=data["language"],
         )
+
+
+# Correcting what an application says -----------------------------------------------------------
+
+
+class CorrectionForm(StaffApplicationForm):
+    """The person tells staff that something on their application is wrong (the right to
+    rectification): every detail they gave, on the centre they applied to."""
+
+    def __init__(self, *args, application: Application, themes: list[Theme], **kwargs):
+        self.application = application
+        initial = {
+            "first_name": application.first_name,
+            "last_name": application.last_name,
+            "email": application.email,
+            "phone": application.phone,
+            "birth_date": application.birth_date,
+            "gender": application.gender,
+            "availability": application.availability,
+            "theme": str(application.theme_id) if application.theme_id else MIXED,
+            "areas": application.areas,
+            "about": application.about,
+            "language": application.language,
+        }
+        super().__init__(
+            *args, centres=[application.centre], themes=themes, initial=initial, **kwargs
+        )
+        del self.fields["source"], self.fields["confirmed"]
+        self.fields["email"].help_text = _("Their messages and the link to their page go here.")
+
+    def clean_birth_date(self):
+        value = super().clean_birth_date()
+        applied_on = timezone.localtime(self.application.applied_at).date()
+        if age_on(value, applied_on) < 18:
+            raise forms.ValidationError(
+                _("With this date of birth they were under 18 when they applied (%(date)s).")
+                % {"date": applied_on.strftime("%d.%m.%Y")},
+                code="too_young_then",
+            )
+        return value
+
+    def corrections(self) -> dict:
+        """The application's fields and their values as the person says they should be."""
+        data = self.application_data()
+        return {
+            "first_name": data.first_name,
+            "last_name": data.last_name,
+            "email": data.email,
+            "phone": data.phone,
+            "birth_date": data.birth_date,
+            "gender": data.gender,
+            "availability_mask": bitsets.to_mask(data.availability, bitsets.SLOTS),
+            "theme_id": data.theme.pk if data.theme else None,
+            "areas_mask": bitsets.to_mask(data.areas, AREAS),
+            "about": data.about,
+            "language": data.language,
+        }

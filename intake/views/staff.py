@@ -6,6 +6,7 @@ Pages with personal data are never cached. Every change goes through intake.serv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,6 +21,7 @@ from intake import audit_labels, services
 from intake.enums import Area, Source, Status
 from intake.forms.staff import (
     ApplicationFilterForm,
+    CorrectionForm,
     EraseForm,
     NoteForm,
     StaffApplicationForm,
@@ -257,6 +259,37 @@ def add_note(request, pk):
     else:
         messages.error(request, _("The note was not saved: %(errors)s") % {"errors": _errors(form)})
     return redirect("staff-application", pk=application.pk)
+
+
+@staff_required
+@never_cache
+@sensitive_post_parameters("areas", "about")
+def correct(request, pk):
+    """Correct the details the person says are wrong. The form shows the areas and the free
+    text, so opening it is a read of health data like the application page."""
+    application = _application_for(request, pk)
+    themes = list(
+        Theme.objects.filter(centre=application.centre_id)
+        .filter(Q(is_active=True) | Q(pk=application.theme_id))
+        .select_related("centre")
+        .only(*THEME_FIELDS)
+        .order_by("name")
+    )
+    form = CorrectionForm(request.POST or None, application=application, themes=themes)
+    if request.method == "POST" and form.is_valid():
+        changed = services.correct_details(
+            application, staff=request.user, request=request, **form.corrections()
+        )
+        if changed:
+            messages.success(request, _("The details are corrected."))
+        else:
+            messages.info(request, _("Nothing was different, so nothing was changed."))
+        return redirect("staff-application", pk=application.pk)
+    if request.method != "POST":
+        services.record_sensitive_read(application, request=request)
+    return render(
+        request, "intake/staff/application_correct.html", {"application": application, "form": form}
+    )
 
 
 @staff_required

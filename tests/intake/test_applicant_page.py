@@ -103,6 +103,32 @@ def test_the_applicant_changes_contact_details_and_availability(client, kari):
     assert AuditEvent.objects.filter(action="application.details_changed").count() == 1
 
 
+def test_messages_not_yet_sent_follow_the_new_address_and_sent_ones_keep_theirs(client, kari):
+    pending = Notification.objects.get()
+    sent = Notification.objects.create(
+        kind=pending.kind,
+        channel=pending.channel,
+        to_address=pending.to_address,
+        to_name=pending.to_name,
+        language=pending.language,
+        recipient_type=pending.recipient_type,
+        recipient_id=pending.recipient_id,
+        idempotency_key="sent-before",
+        sent_at=pending.due_at,
+        due_at=pending.due_at,
+        state="sent",
+    )
+
+    client.post(
+        f"/soknad/{kari.token}/endre/",
+        {"email": "kari@example.com", "phone": "98765432", "availability": ["mon-day"]},
+    )
+
+    pending.refresh_from_db()
+    sent.refresh_from_db()
+    assert (pending.to_address, sent.to_address) == ("kari@example.com", "kari.nordmann@example.no")
+
+
 def test_bad_details_change_nothing(client, kari):
     response = client.post(
         f"/soknad/{kari.token}/endre/", {"email": "nope", "phone": "12", "availability": []}
