@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from intake.enums import Area, Source, Status
+from intake.enums import Area, Gender, Source, Status
 from intake.forms.fields import (
     OLDEST,
     AvailabilityField,
@@ -503,7 +503,7 @@ class CorrectionForm(StaffApplicationForm):
             "email": data.email,
             "phone": data.phone,
             "birth_date": data.birth_date,
-            "gender": data.gender,
+            "gender": data.gender or Gender.UNSPECIFIED,  # as a new application stores it
             "availability_mask": bitsets.to_mask(data.availability, bitsets.SLOTS),
             "theme_id": data.theme.pk if data.theme else None,
             "areas_mask": bitsets.to_mask(data.areas, AREAS),

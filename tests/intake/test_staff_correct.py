@@ -170,6 +170,14 @@ def test_a_corrected_address_and_name_reach_the_messages_not_yet_sent(staff_1_cl
     ]
 
 
+def test_a_gender_left_empty_is_stored_as_not_said(staff_1_client, application):
+    response = staff_1_client.post(url(application), form_data(gender=""))
+
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.gender == "unspecified"
+
+
 def test_saving_what_is_already_there_changes_nothing_and_records_nothing(
     staff_1_client, application, theme
 ):
