@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from groups.models import Meeting
-from intake.services import POLICY_VERSION
+from intake.services import CORRECTABLE, POLICY_VERSION
 from selvhjelp.models import Notification
 from tests.core.url_walk import Cast, routes
 from tests.factories import (
@@ -845,22 +845,7 @@ FORMS = [
         allow=lambda w: _application_row(
             w,
             w.received.pk,
-            **dict.fromkeys(
-                (
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "phone",
-                    "birth_date",
-                    "gender",
-                    "availability_mask",
-                    "theme_id",
-                    "areas_mask",
-                    "about",
-                    "language",
-                ),
-                ANY,
-            ),
+            **dict.fromkeys(CORRECTABLE, ANY),
         ),
     ),
     Form(
